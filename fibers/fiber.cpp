@@ -1,0 +1,84 @@
+#include "fibers/fiber.hpp"
+
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
+#endif
+#if defined(__SANITIZE_THREAD__)
+#include <sanitizer/tsan_interface.h>
+#endif
+
+namespace spindle::fibers {
+namespace {
+// The fiber that is switching away; whoever runs next stores its continuation back into it.
+thread_local Fiber* t_from __attribute__((tls_model("initial-exec"))) = nullptr;
+
+inline void before_switch(Fiber& from, Fiber& to, bool from_dies) noexcept {
+  t_from = &from;
+#if defined(__SANITIZE_ADDRESS__)
+  __sanitizer_start_switch_fiber(from_dies ? nullptr : &from.asan_fake_stack, to.asan_bottom,
+                                 to.asan_size);
+#else
+  (void)from_dies;
+#endif
+#if defined(__SANITIZE_THREAD__)
+  __tsan_switch_to_fiber(to.tsan_fiber, 0);
+#endif
+  (void)to;
+}
+}  // namespace
+
+Fiber::Fiber() {
+#if defined(__SANITIZE_THREAD__)
+  tsan_fiber = __tsan_get_current_fiber();  // the thread's own context until start() says otherwise
+#endif
+}
+
+Fiber::~Fiber() = default;
+
+namespace detail {
+void annotate_new(Fiber& f) noexcept {
+#if defined(__SANITIZE_ADDRESS__)
+  f.asan_bottom = f.stack.bottom;
+  f.asan_size = f.stack.size;
+#endif
+#if defined(__SANITIZE_THREAD__)
+  f.tsan_fiber = __tsan_create_fiber(0);
+#endif
+  (void)f;
+}
+
+Fiber* switched_in(Fiber& self, boost::context::fiber&& from) noexcept {
+  Fiber* prev = t_from;
+#if defined(__SANITIZE_ADDRESS__)
+  const void* bottom = nullptr;
+  std::size_t size = 0;
+  __sanitizer_finish_switch_fiber(self.asan_fake_stack, &bottom, &size);
+  if (!prev->stack.bottom) {  // the thread's own stack: learn its bounds on first leave
+    prev->asan_bottom = bottom;
+    prev->asan_size = size;
+  }
+#else
+  (void)self;
+#endif
+  if (from) {
+    prev->ctx = std::move(from);
+    return nullptr;
+  }
+#if defined(__SANITIZE_THREAD__)
+  __tsan_destroy_fiber(prev->tsan_fiber);
+#endif
+  return prev;  // it finished; Boost.Context already gave its stack back to the pool
+}
+
+boost::context::fiber exit_to(Fiber& self, Fiber& next) noexcept {
+  before_switch(self, next, true);
+  return std::move(next.ctx);
+}
+}  // namespace detail
+
+Fiber* switch_to(Fiber& from, Fiber& to) {
+  before_switch(from, to, false);
+  return detail::switched_in(from, std::move(to.ctx).resume());
+}
+
+}  // namespace spindle::fibers

@@ -1,0 +1,133 @@
+#include "fibers/stack_pool.hpp"
+
+#include <spdlog/spdlog.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <map>
+#include <memory>
+#include <new>
+#include <string_view>
+
+#include "fibers/detail/slab_registry.hpp"
+
+#ifndef MADV_GUARD_INSTALL
+#define MADV_GUARD_INSTALL 102
+#endif
+
+namespace spindle::fibers {
+namespace {
+
+constexpr std::size_t kDefaultStackSize = 128 * 1024;
+constexpr std::size_t kSlabBytes = 32u << 20;  // virtual; only touched pages cost memory
+constexpr std::size_t kWarmStacks = 64;         // free stacks kept with their pages resident
+
+std::size_t page_size() {
+  static const std::size_t p = static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
+  return p;
+}
+
+// SPINDLE_GUARD=mprotect|none forces a fallback (for tests of the old-kernel path).
+GuardMode initial_guard_mode() {
+  const char* env = std::getenv("SPINDLE_GUARD");
+  if (env && std::string_view(env) == "mprotect") return GuardMode::mprotect;
+  if (env && std::string_view(env) == "none") return GuardMode::none;
+  return GuardMode::guard_install;
+}
+
+GuardMode g_guard_mode = initial_guard_mode();
+
+// Returns false when no guard could be placed (the stack is then handed out unguarded).
+bool install_guard(std::byte* page) {
+  if (g_guard_mode == GuardMode::guard_install) {
+    if (madvise(page, page_size(), MADV_GUARD_INSTALL) == 0) return true;
+    if (errno != EINVAL) return false;
+    spdlog::get("spindle")->info("MADV_GUARD_INSTALL unsupported; guard pages use mprotect");
+    g_guard_mode = GuardMode::mprotect;
+  }
+  if (g_guard_mode == GuardMode::mprotect) {
+    if (mprotect(page, page_size(), PROT_NONE) == 0) return true;
+    spdlog::get("spindle")->warn(
+        "mprotect guard page failed ({}): vm.max_map_count reached; further fiber stacks have no "
+        "guard page (raise vm.max_map_count or use Linux >= 6.13)",
+        std::strerror(errno));
+    g_guard_mode = GuardMode::none;
+  }
+  return false;
+}
+
+}  // namespace
+
+StackPool::StackPool(std::size_t stack_size) {
+  const std::size_t page = page_size();
+  stack_size_ = (stack_size + page - 1) / page * page;
+  if (stack_size_ < 4 * page) stack_size_ = 4 * page;
+  stride_ = stack_size_ + page;
+  slot_count_ = kSlabBytes / stride_;
+  if (slot_count_ < 8) slot_count_ = 8;
+  detail::install_overflow_handler();
+}
+
+StackPool::~StackPool() = default;  // slabs stay mapped: the overflow registry may point into them
+
+void StackPool::add_slab() {
+  const std::size_t bytes = stride_ * slot_count_;
+  void* mem = mmap(nullptr, bytes, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (mem == MAP_FAILED) throw std::bad_alloc();
+  auto* base = static_cast<std::byte*>(mem);
+  auto owners = std::make_unique<const Fiber*[]>(slot_count_);
+  const std::uint32_t index =
+      detail::register_slab({base, stride_, slot_count_, owners.release()});
+  slabs_.push_back(index);
+  // Slots are handed out from the back of free_, lowest address first.
+  for (std::size_t i = slot_count_; i-- > 0;) {
+    std::byte* guard = base + i * stride_;
+    free_.push_back(
+        Stack{guard + page_size(), stack_size_, index, static_cast<std::uint32_t>(i), true});
+  }
+}
+
+Stack StackPool::allocate() {
+  if (free_.empty()) add_slab();
+  Stack s = free_.back();
+  free_.pop_back();
+  ++in_use_;
+  // Guards are installed on first use, so slabs cost nothing until their stacks are needed.
+  if (s.fresh) {
+    s.fresh = false;
+    if (!install_guard(s.bottom - page_size())) ++unguarded_;
+  }
+  return s;
+}
+
+void StackPool::set_owner(const Stack& s, const Fiber* f) noexcept {
+  detail::slab(s.slab).owners[s.slot] = f;
+}
+
+void StackPool::release(const Stack& s) noexcept {
+  --in_use_;
+  detail::slab(s.slab).owners[s.slot] = nullptr;
+  if (free_.size() >= kWarmStacks) madvise(s.bottom, s.size, MADV_DONTNEED);  // cold: give back
+  free_.push_back(s);
+}
+
+StackPoolStats StackPool::stats() const {
+  return {in_use_, free_.size(), slabs_.size(), unguarded_, g_guard_mode};
+}
+
+std::size_t StackPool::default_stack_size() { return kDefaultStackSize; }
+GuardMode StackPool::guard_mode() { return g_guard_mode; }
+
+StackPool& StackPool::for_size(std::size_t stack_size) {
+  thread_local std::map<std::size_t, std::unique_ptr<StackPool>> pools;
+  if (stack_size == 0) stack_size = kDefaultStackSize;
+  auto& p = pools[stack_size];
+  if (!p) p = std::make_unique<StackPool>(stack_size);
+  return *p;
+}
+
+}  // namespace spindle::fibers

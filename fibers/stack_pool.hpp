@@ -1,0 +1,69 @@
+#pragma once
+// Fiber stacks: carved from large slabs, one guard page under each, recycled through a free list.
+//
+// Guard pages use MADV_GUARD_INSTALL (Linux >= 6.13), which marks pages without splitting the
+// slab's mapping, so a million stacks cost a few thousand mappings. Older kernels fall back to
+// mprotect, which splits mappings and so runs into vm.max_map_count near 30,000 stacks; past that
+// the pool warns once and hands out unguarded stacks rather than failing.
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+namespace spindle::fibers {
+
+struct Fiber;
+
+struct Stack {
+  std::byte* bottom = nullptr;  // lowest usable byte (just above the guard page)
+  std::size_t size = 0;         // usable bytes
+  std::uint32_t slab = 0;       // registry index, for the overflow handler
+  std::uint32_t slot = 0;
+  bool fresh = false;  // never handed out: its guard page is not installed yet
+  std::byte* top() const { return bottom + size; }
+};
+
+enum class GuardMode { guard_install, mprotect, none };
+
+struct StackPoolStats {
+  std::size_t stacks_in_use = 0;
+  std::size_t stacks_free = 0;
+  std::size_t slabs = 0;
+  std::size_t unguarded = 0;  // stacks handed out without a guard page
+  GuardMode mode = GuardMode::guard_install;
+};
+
+// One pool per thread and stack size. Not thread-safe: a loop and its fibers live on one thread.
+class StackPool {
+ public:
+  // `stack_size` usable bytes, rounded up to whole pages; each slot adds one guard page.
+  explicit StackPool(std::size_t stack_size);
+  ~StackPool();
+  StackPool(const StackPool&) = delete;
+  StackPool& operator=(const StackPool&) = delete;
+
+  Stack allocate();
+  void release(const Stack& s) noexcept;
+  // Records which fiber runs on `s`, so a stack overflow can be reported by name.
+  static void set_owner(const Stack& s, const Fiber* f) noexcept;
+
+  std::size_t stack_size() const { return stack_size_; }
+  StackPoolStats stats() const;
+
+  // This thread's pool for `stack_size` (0 = the default size).
+  static StackPool& for_size(std::size_t stack_size);
+  static std::size_t default_stack_size();
+  static GuardMode guard_mode();
+
+ private:
+  void add_slab();
+
+  std::size_t stack_size_;
+  std::size_t stride_;
+  std::size_t slot_count_;
+  std::vector<Stack> free_;
+  std::vector<std::uint32_t> slabs_;
+  std::size_t in_use_ = 0;
+  std::size_t unguarded_ = 0;
+};
+
+}  // namespace spindle::fibers

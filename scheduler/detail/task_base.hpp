@@ -1,0 +1,94 @@
+#pragma once
+// The shared state behind Task<R> handles, and the fiber the task runs on (a task IS its fiber's
+// control block: one allocation per spawn, the stack comes from the pool).
+#include <cstdint>
+#include <exception>
+#include <functional>
+#include <optional>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+#include "fibers/fiber.hpp"
+#include "scheduler/cancel_scope.hpp"
+#include "scheduler/detail/ready_queue.hpp"
+#include "scheduler/wait_queue.hpp"
+
+namespace spindle {
+class Loop;
+}
+
+namespace spindle::detail {
+
+class TaskBase : public Runnable, public fibers::Fiber {
+ public:
+  enum class State : unsigned char { pending, running, done };
+
+  TaskBase() : Runnable(Kind::fiber) {}
+  virtual ~TaskBase();
+
+  void add_ref() noexcept { ++refs_; }
+  void release() noexcept {
+    if (--refs_ == 0) destroy();
+  }
+
+  bool done() const { return state == State::done; }
+  // Runs on the task's own fiber: the body, then completion (wakes joiners, schedules callbacks).
+  void run_on_fiber();
+
+  Loop* loop = nullptr;
+  State state = State::pending;
+  bool cancelled = false;  // ended by CancelledError
+  bool retrieved = false;  // its outcome was looked at (so a failure is not "never retrieved")
+  bool value_taken = false;
+  std::exception_ptr error;
+  CancelScope root_scope;
+  CancelScope* parent_scope = nullptr;  // set for task_group children: the group's scope
+  CancelScope* scope = nullptr;         // innermost scope the fiber is in
+  Waiter* waiter = nullptr;             // set while parked
+  WaitQueue joiners;
+  std::vector<std::function<void()>> done_callbacks;
+  TaskBase* live_prev = nullptr;  // the loop's list of unfinished tasks
+  TaskBase* live_next = nullptr;
+  std::uint64_t parent_id = 0;
+  TimePoint parked_since{};
+
+ protected:
+  virtual void invoke() = 0;  // calls the function and stores its value
+
+ private:
+  void destroy() noexcept;
+  unsigned refs_ = 1;
+};
+
+template <class R>
+using Stored = std::conditional_t<std::is_void_v<R>, std::monostate, R>;
+
+template <class R>
+class TaskResult : public TaskBase {
+ public:
+  std::optional<Stored<R>> value;
+};
+
+template <class R, class Fn>
+class TaskImpl final : public TaskResult<R> {
+ public:
+  explicit TaskImpl(Fn&& f) : fn_(std::move(f)) {}
+
+ private:
+  void invoke() override {
+    struct Drop {  // the function (and what it captured) goes as soon as it returns
+      std::optional<Fn>& f;
+      ~Drop() { f.reset(); }
+    } drop{fn_};
+    if constexpr (std::is_void_v<R>) {
+      (*fn_)();
+      this->value.emplace();
+    } else {
+      this->value.emplace((*fn_)());
+    }
+  }
+  std::optional<Fn> fn_;
+};
+
+}  // namespace spindle::detail

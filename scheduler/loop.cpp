@@ -1,0 +1,383 @@
+#include "scheduler/loop.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <cstdlib>
+#include <sstream>
+#include <stdexcept>
+#include <string_view>
+
+#include "scheduler/detail/callback.hpp"
+#include "scheduler/detail/logger.hpp"
+#include "scheduler/diagnostics.hpp"
+
+namespace spindle {
+namespace {
+thread_local Loop* t_running __attribute__((tls_model("initial-exec"))) = nullptr;
+
+// Direct fiber-to-fiber switches between visits to the loop's own context, while timers, I/O or
+// cross-thread callbacks are pending (so they cannot be starved by fibers that keep yielding).
+constexpr unsigned kSwitchesBetweenPolls = 64;
+
+bool debug_from_env() {
+  const char* v = std::getenv("SPINDLE_DEBUG");
+  return v && std::string_view(v) != "0" && *v;
+}
+}  // namespace
+
+struct Loop::Reactor {
+  boost::asio::io_context io{1};
+  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work{io.get_executor()};
+  boost::asio::steady_timer wake{io};
+  std::optional<TimePoint> wake_armed;
+};
+
+// ---- handles ---------------------------------------------------------------------------------
+
+TimerHandle::TimerHandle(detail::Callback* c) noexcept : cb_(c) {
+  if (cb_) cb_->add_ref();
+}
+TimerHandle::TimerHandle(const TimerHandle& o) noexcept : TimerHandle(o.cb_) {}
+TimerHandle& TimerHandle::operator=(TimerHandle o) noexcept {
+  std::swap(cb_, o.cb_);
+  return *this;
+}
+TimerHandle::~TimerHandle() {
+  if (cb_) cb_->release();
+}
+void TimerHandle::cancel() {
+  if (!cb_ || cb_->cancelled) return;
+  cb_->cancelled = true;
+  cb_->fn = nullptr;  // drop what it captured now
+  if (cb_->timer.armed()) {
+    cb_->loop->disarm(cb_->timer);
+    cb_->release();  // the timer heap's reference
+  }
+}
+bool TimerHandle::cancelled() const { return cb_ && cb_->cancelled; }
+std::optional<TimePoint> TimerHandle::when() const {
+  if (!cb_ || !cb_->has_deadline) return std::nullopt;
+  return cb_->timer.deadline;
+}
+
+void detail::Callback::on_due(TimerNode& t) {
+  auto* c = static_cast<Callback*>(t.context);
+  c->loop->ready_queue_push(*c);  // the heap's reference passes to the ready queue
+}
+
+KeepAlive::KeepAlive(Loop* l) noexcept : loop_(l) {
+  if (loop_) loop_->add_external();
+}
+KeepAlive& KeepAlive::operator=(KeepAlive&& o) noexcept {
+  if (this != &o) {
+    if (loop_) loop_->remove_external();
+    loop_ = std::exchange(o.loop_, nullptr);
+  }
+  return *this;
+}
+KeepAlive::~KeepAlive() {
+  if (loop_) loop_->remove_external();
+}
+
+// ---- the loop --------------------------------------------------------------------------------
+
+Loop::Loop() = default;
+Loop::~Loop() = default;
+
+Loop& Loop::for_this_thread() {
+  thread_local Loop loop;
+  return loop;
+}
+
+Loop& this_loop() {
+  if (!t_running) throw std::logic_error("spindle: no running loop on this thread (call run())");
+  return *t_running;
+}
+
+TimePoint now() { return this_loop().time(); }
+
+TimePoint Loop::time() const {
+  return clock_ == ClockKind::virtual_time ? virtual_now_ : std::chrono::steady_clock::now();
+}
+
+boost::asio::io_context& Loop::io_context() {
+  if (!reactor_) throw std::logic_error("spindle::Loop::io_context: the loop is closed");
+  return reactor_->io;
+}
+
+void Loop::ready_queue_push(detail::Runnable& r) { ready_.push_back(&r); }
+
+TimerHandle Loop::call_soon(std::function<void()> fn) {
+  auto* c = new detail::Callback(this, std::move(fn));
+  TimerHandle h(c);
+  ready_.push_back(c);  // the queue keeps the initial reference
+  return h;
+}
+
+TimerHandle Loop::call_at(TimePoint when, std::function<void()> fn) {
+  auto* c = new detail::Callback(this, std::move(fn));
+  c->has_deadline = true;
+  TimerHandle h(c);
+  timers_.arm(c->timer, when);  // the heap keeps the initial reference
+  return h;
+}
+
+TimerHandle Loop::call_later(Duration delay, std::function<void()> fn) {
+  return call_at(time() + std::max(delay, Duration::zero()), std::move(fn));
+}
+
+void Loop::call_soon_threadsafe(std::function<void()> fn) {
+  std::lock_guard lock(threadsafe_mutex_);
+  if (closed_.load(std::memory_order_relaxed)) {
+    throw std::logic_error("spindle::Loop::call_soon_threadsafe: the loop is closed");
+  }
+  threadsafe_pending_.fetch_add(1, std::memory_order_relaxed);
+  boost::asio::post(reactor_->io, [this, fn = std::move(fn)]() mutable {
+    threadsafe_pending_.fetch_sub(1, std::memory_order_relaxed);
+    call_soon(std::move(fn));
+  });
+}
+
+void Loop::add_live(detail::TaskBase& t) noexcept {
+  t.live_prev = nullptr;
+  t.live_next = live_head_;
+  if (live_head_) live_head_->live_prev = &t;
+  live_head_ = &t;
+  ++live_count_;
+}
+
+void Loop::remove_live(detail::TaskBase& t) noexcept {
+  if (t.live_prev) t.live_prev->live_next = t.live_next; else live_head_ = t.live_next;
+  if (t.live_next) t.live_next->live_prev = t.live_prev;
+  t.live_prev = t.live_next = nullptr;
+  --live_count_;
+}
+
+bool Loop::has_external_work() const {
+  return !timers_.empty() || external_ > 0 ||
+         threadsafe_pending_.load(std::memory_order_relaxed) > 0;
+}
+
+// ---- switching -------------------------------------------------------------------------------
+
+void Loop::suspend() {
+  detail::TaskBase* self = current_;
+  if (debug_) debug_check_slow(*self);
+  detail::Runnable* next = ready_.front();
+  if (next && next->kind == detail::Runnable::Kind::fiber &&
+      (++switches_ < kSwitchesBetweenPolls || !has_external_work())) {
+    ready_.pop_front();
+    if (next == self) return;  // a yield with nothing else to run
+    auto* to = static_cast<detail::TaskBase*>(next);
+    current_ = to;
+    after_switch(fibers::switch_to(*self, *to));
+  } else {
+    switches_ = 0;
+    current_ = nullptr;
+    after_switch(fibers::switch_to(*self, loop_fiber_));
+  }
+}
+
+fibers::Fiber* Loop::next_after_exit() {
+  if (debug_) debug_check_slow(*current_);
+  detail::Runnable* next = ready_.front();
+  if (next && next->kind == detail::Runnable::Kind::fiber) {
+    ready_.pop_front();
+    auto* to = static_cast<detail::TaskBase*>(next);
+    current_ = to;
+    return to;
+  }
+  current_ = nullptr;
+  return &loop_fiber_;
+}
+
+void Loop::after_switch(fibers::Fiber* dead) noexcept {
+  if (debug_ && current_) debug_resumed_at_ = std::chrono::steady_clock::now();
+  if (dead) static_cast<detail::TaskBase*>(dead)->release();  // the finished fiber's reference
+}
+
+void Loop::switch_into(detail::TaskBase& t) {
+  current_ = &t;
+  after_switch(fibers::switch_to(loop_fiber_, t));
+  current_ = nullptr;
+}
+
+void Loop::debug_check_slow(detail::TaskBase& t) {
+  const auto ran = std::chrono::steady_clock::now() - debug_resumed_at_;
+  if (ran > std::chrono::milliseconds(100)) {
+    detail::logger().warn("fiber '{}' (id {}) ran {} ms without parking (blocking the loop?)",
+                          t.name, t.id,
+                          std::chrono::duration_cast<std::chrono::milliseconds>(ran).count());
+  }
+}
+
+// ---- driving ---------------------------------------------------------------------------------
+
+void Loop::run_callback(detail::Callback& c) noexcept {
+  if (!c.cancelled && c.fn) {
+    try {
+      auto fn = std::move(c.fn);
+      c.fn = nullptr;
+      fn();
+    } catch (const std::exception& e) {
+      detail::logger().error("exception in loop callback: {}", e.what());
+    } catch (const CancelledError&) {
+      detail::logger().error("CancelledError escaped a loop callback");
+    }
+  }
+  c.release();
+}
+
+void Loop::run_ready() {
+  unsigned since_poll = 0;
+  while (!ready_.empty()) {
+    if (++since_poll >= kSwitchesBetweenPolls && has_external_work()) {
+      since_poll = 0;
+      poll_reactor();
+      fire_due_timers();
+    }
+    detail::Runnable* r = ready_.pop_front();
+    if (r->kind == detail::Runnable::Kind::fiber) {
+      switch_into(*static_cast<detail::TaskBase*>(r));
+    } else {
+      run_callback(*static_cast<detail::Callback*>(r));
+    }
+  }
+}
+
+bool Loop::fire_due_timers() {
+  if (timers_.empty()) return false;
+  const TimePoint t = time();
+  cached_now_ = t;
+  bool any = false;
+  while (detail::TimerNode* n = timers_.pop_due(t)) {
+    n->fire(*n);
+    any = true;
+  }
+  return any;
+}
+
+bool Loop::poll_reactor() {
+  if (external_ == 0 && threadsafe_pending_.load(std::memory_order_relaxed) == 0) return false;
+  return reactor_->io.poll() > 0;
+}
+
+void Loop::wait_reactor(std::optional<TimePoint> until) {
+  Reactor& r = *reactor_;
+  if (until && r.wake_armed != until) {
+    r.wake.expires_at(*until);
+    r.wake.async_wait([&r](const boost::system::error_code&) { r.wake_armed.reset(); });
+    r.wake_armed = until;
+  }
+  r.io.run_one();
+  r.io.poll();
+}
+
+void Loop::cancel_all_live(const char* why) {
+  for (detail::TaskBase* t = live_head_; t; t = t->live_next) t->root_scope.cancel(why);
+}
+
+void Loop::drive(detail::TaskBase& main) {
+  bool reaping = false;
+  std::string deadlock;
+  for (;;) {
+    run_ready();
+    if (!reaping && main.done()) reaping = true;
+    if (reaping) {
+      if (live_count_ == 0) break;
+      // Also catches fibers spawned while others were being reaped; cancel() is idempotent.
+      cancel_all_live(deadlock.empty() ? "run() is ending: leftover fiber cancelled" : "deadlock");
+      if (!ready_.empty()) continue;
+    }
+    if (fire_due_timers() || poll_reactor()) continue;
+    // Idle: nothing is ready.
+    const bool external = external_ > 0 || threadsafe_pending_.load() > 0;
+    if (external) {
+      std::optional<TimePoint> until;
+      if (!timers_.empty() && clock_ == ClockKind::real) until = timers_.earliest();
+      wait_reactor(until);
+      continue;
+    }
+    if (!timers_.empty()) {
+      if (clock_ == ClockKind::virtual_time) {
+        virtual_now_ = std::max(virtual_now_, timers_.earliest());
+      } else {
+        wait_reactor(timers_.earliest());
+      }
+      continue;
+    }
+    if (!reaping) {  // the main fiber is parked and nothing can ever wake anything
+      std::ostringstream out;
+      out << "deadlock: every fiber is parked and nothing (timer, I/O, thread) can wake them:\n";
+      describe_parked(*this, out);
+      deadlock = out.str();
+      reaping = true;
+      continue;
+    }
+    destroy_stuck_fibers();
+    break;
+  }
+  if (!deadlock.empty()) throw DeadlockError(deadlock);
+}
+
+void Loop::destroy_stuck_fibers() noexcept {
+  // Fibers parked inside a shield with nothing left to wake them: unwind their stacks.
+  std::ostringstream out;
+  describe_parked(*this, out);
+  detail::logger().error("run(): fibers could not be reaped (parked in a shielded wait); "
+                         "unwinding them:\n{}", out.str());
+  while (detail::TaskBase* t = live_head_) {
+    current_ = t;
+    t->ctx = {};  // Boost.Context unwinds the suspended stack (forced_unwind), then frees it;
+    current_ = nullptr;  // run_on_fiber took it off the live list on the way out
+    t->release();  // the fiber's own reference
+  }
+}
+
+void Loop::open(const RunOptions& opts) {
+  if (running_) throw std::logic_error("spindle::run called inside a running loop");
+  if (t_running) throw std::logic_error("spindle::run called inside a running loop");
+  clock_ = opts.clock;
+  debug_ = opts.debug || debug_from_env();
+  stack_size_ = opts.stack_size ? opts.stack_size : fibers::StackPool::default_stack_size();
+  virtual_now_ = std::chrono::steady_clock::now();
+  cached_now_ = virtual_now_;
+  reactor_ = std::make_unique<Reactor>();
+  {
+    std::lock_guard lock(threadsafe_mutex_);
+    closed_.store(false, std::memory_order_release);
+  }
+  running_ = true;
+  t_running = this;
+  debug_resumed_at_ = std::chrono::steady_clock::now();
+}
+
+void Loop::close() noexcept {
+  {
+    std::lock_guard lock(threadsafe_mutex_);
+    closed_.store(true, std::memory_order_release);
+  }
+  // Callbacks that never ran (scheduled after the main fiber ended) are dropped.
+  while (!ready_.empty()) {
+    detail::Runnable* r = ready_.pop_front();
+    if (r->kind == detail::Runnable::Kind::callback) static_cast<detail::Callback*>(r)->release();
+  }
+  while (detail::TimerNode* n = timers_.pop_due(TimePoint::max())) {
+    // Only call_later callbacks can still be armed here: every fiber's own timers are gone.
+    static_cast<detail::Callback*>(n->context)->release();
+  }
+  reactor_.reset();
+  threadsafe_pending_.store(0);
+  external_ = 0;
+  running_ = false;
+  t_running = nullptr;
+}
+
+detail::RunSession::RunSession(const RunOptions& opts) : loop_(Loop::for_this_thread()) {
+  loop_.open(opts);
+}
+detail::RunSession::~RunSession() { loop_.close(); }
+
+}  // namespace spindle

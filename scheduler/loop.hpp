@@ -1,0 +1,199 @@
+#pragma once
+// The event loop: one per thread, driven by run(). A single FIFO ready queue holds both fibers and
+// callbacks; timers are the loop's own heap; Boost.Asio's io_context is the reactor for I/O and for
+// the one thread-safe entry point, call_soon_threadsafe.
+#include <atomic>
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <utility>
+
+#include "scheduler/clock.hpp"
+#include "scheduler/detail/ready_queue.hpp"
+#include "scheduler/detail/timer_heap.hpp"
+#include "scheduler/task.hpp"
+
+namespace boost::asio {
+class io_context;
+}
+
+namespace spindle {
+
+struct RunOptions {
+  ClockKind clock = ClockKind::real;
+  bool debug = false;          // also on when SPINDLE_DEBUG=1
+  std::size_t stack_size = 0;  // default fiber stack in bytes; 0 = 128 KiB
+};
+
+namespace detail {
+struct Callback;
+}
+
+// Handle to a scheduled callback (call_soon/call_later/call_at); cancel() before it runs stops it.
+class TimerHandle {
+ public:
+  TimerHandle() = default;
+  explicit TimerHandle(detail::Callback* c) noexcept;
+  TimerHandle(const TimerHandle& o) noexcept;
+  TimerHandle& operator=(TimerHandle o) noexcept;
+  ~TimerHandle();
+  void cancel();
+  bool cancelled() const;
+  std::optional<TimePoint> when() const;  // empty for call_soon
+
+ private:
+  detail::Callback* cb_ = nullptr;
+};
+
+// While held, an idle loop is waiting for someone (e.g. a foreign thread's call_soon_threadsafe),
+// not deadlocked. Movable, released on destruction.
+class KeepAlive {
+ public:
+  KeepAlive() = default;
+  explicit KeepAlive(class Loop* l) noexcept;
+  KeepAlive(KeepAlive&& o) noexcept : loop_(std::exchange(o.loop_, nullptr)) {}
+  KeepAlive& operator=(KeepAlive&& o) noexcept;
+  ~KeepAlive();
+
+ private:
+  class Loop* loop_ = nullptr;
+};
+
+class Loop {
+ public:
+  Loop();
+  ~Loop();
+  Loop(const Loop&) = delete;
+  Loop& operator=(const Loop&) = delete;
+
+  // Plain callbacks run on the loop, in the ready queue's FIFO order, not in a fiber: they must not
+  // park. An exception escaping one is logged.
+  TimerHandle call_soon(std::function<void()> fn);
+  TimerHandle call_later(Duration delay, std::function<void()> fn);
+  TimerHandle call_at(TimePoint when, std::function<void()> fn);
+  // The only entry point that is safe from another thread. On a closed loop → std::logic_error.
+  void call_soon_threadsafe(std::function<void()> fn);
+
+  boost::asio::io_context& io_context();
+  template <class IoContext = boost::asio::io_context>
+  auto get_executor() {
+    return static_cast<IoContext&>(io_context()).get_executor();
+  }
+
+  bool is_running() const { return running_; }
+  bool is_closed() const { return closed_.load(std::memory_order_acquire); }
+  KeepAlive keep_alive() { return KeepAlive(this); }
+  TimePoint time() const;
+  ClockKind clock() const { return clock_; }
+  bool debug() const { return debug_; }
+  std::size_t default_stack_size() const { return stack_size_; }
+  std::size_t timer_count() const { return timers_.size(); }
+  std::size_t live_tasks() const { return live_count_; }
+
+  // --- runtime internals (used by the scheduler's own files and by sync/ and io/) ---
+  detail::TaskBase* current() const { return current_; }
+  void make_ready(detail::TaskBase& t) { ready_.push_back(&t); }
+  void ready_queue_push(detail::Runnable& r);
+  // Switches away from the running fiber, which must already be queued or parked.
+  void suspend();
+  // The fiber to continue with after a task's body has finished on its fiber.
+  fibers::Fiber* next_after_exit();
+  void after_switch(fibers::Fiber* dead) noexcept;
+  void arm(detail::TimerNode& n, TimePoint deadline) { timers_.arm(n, deadline); }
+  void disarm(detail::TimerNode& n) noexcept { timers_.disarm(n); }
+  void add_live(detail::TaskBase& t) noexcept;
+  void remove_live(detail::TaskBase& t) noexcept;
+  template <class F>
+  void for_each_live(F&& f) const {
+    for (detail::TaskBase* t = live_head_; t; t = t->live_next) f(*t);
+  }
+  // Outstanding work the loop cannot see in its queues (I/O, threads, keep-alive tokens): while
+  // any is pending, an idle loop blocks in the reactor instead of reporting a deadlock.
+  void add_external() noexcept { ++external_; }
+  void remove_external() noexcept { --external_; }
+  TimePoint cached_time() const { return cached_now_; }
+  std::uint64_t next_task_id() { return ++task_ids_; }
+
+  // Opens this thread's loop for one run(); `drive` runs until `main` is done and every other
+  // fiber is reaped. Throws DeadlockError if the main fiber could never be woken again.
+  void open(const RunOptions& opts);
+  void drive(detail::TaskBase& main);
+  void close() noexcept;
+
+  static Loop& for_this_thread();
+
+ private:
+  friend class KeepAlive;
+  void run_ready();
+  void run_callback(detail::Callback& c) noexcept;
+  bool fire_due_timers();
+  bool poll_reactor();
+  void wait_reactor(std::optional<TimePoint> until);
+  bool has_external_work() const;
+  void cancel_all_live(const char* why);
+  void destroy_stuck_fibers() noexcept;
+  void switch_into(detail::TaskBase& t);
+  void debug_check_slow(detail::TaskBase& t);
+
+  detail::TaskBase* current_ = nullptr;
+  detail::ReadyQueue ready_;
+  detail::TimerHeap timers_;
+  fibers::Fiber loop_fiber_;  // this thread's own context, where the loop itself runs
+  unsigned switches_ = 0;
+  ClockKind clock_ = ClockKind::real;
+  bool debug_ = false;
+  bool running_ = false;
+  std::atomic<bool> closed_{true};
+  std::size_t stack_size_ = 0;
+  TimePoint virtual_now_{};
+  TimePoint cached_now_{};
+  std::size_t external_ = 0;
+  std::atomic<std::size_t> threadsafe_pending_{0};
+  std::mutex threadsafe_mutex_;
+  detail::TaskBase* live_head_ = nullptr;
+  std::size_t live_count_ = 0;
+  std::uint64_t task_ids_ = 0;
+  std::chrono::steady_clock::time_point debug_resumed_at_{};
+  struct Reactor;
+  std::unique_ptr<Reactor> reactor_;
+};
+
+// The running loop of this thread; outside a running loop → std::logic_error.
+Loop& this_loop();
+
+namespace detail {
+// RAII for one run() on this thread: opens the loop, closes it whatever happens.
+class RunSession {
+ public:
+  explicit RunSession(const RunOptions& opts);
+  ~RunSession();
+  Loop& loop() { return loop_; }
+
+ private:
+  Loop& loop_;
+};
+}  // namespace detail
+
+// Runs f(args...) as the main fiber on a fresh loop on this thread and returns its value (or
+// rethrows its exception). On exit every fiber still alive is cancelled and reaped.
+template <class F, class... Args,
+          class = std::enable_if_t<!std::is_same_v<std::decay_t<F>, RunOptions>>>
+auto run(F&& f, Args&&... args);
+
+template <class F, class... Args>
+auto run(const RunOptions& opts, F&& f, Args&&... args) {
+  detail::RunSession session(opts);
+  auto main = spawn(SpawnOptions{.name = "main"}, std::forward<F>(f), std::forward<Args>(args)...);
+  session.loop().drive(*main.get_base());
+  return main.result();
+}
+
+template <class F, class... Args, class>
+auto run(F&& f, Args&&... args) {
+  return run(RunOptions{}, std::forward<F>(f), std::forward<Args>(args)...);
+}
+
+}  // namespace spindle

@@ -1,0 +1,45 @@
+#include "scheduler/sleep.hpp"
+
+#include "scheduler/detail/task_base.hpp"
+#include "scheduler/loop.hpp"
+#include "scheduler/timeout.hpp"
+
+namespace spindle {
+
+void raise_if_cancelled() {
+  detail::TaskBase& self = detail::running_task("raise_if_cancelled");
+  if (const CancelScope* s = CancelScope::cancelled_from(self.scope)) {
+    throw CancelledError(s->message());
+  }
+}
+
+void yield_now() {
+  detail::TaskBase& self = detail::running_task("yield_now");
+  if (const CancelScope* s = CancelScope::cancelled_from(self.scope)) {
+    throw CancelledError(s->message());
+  }
+  Loop& loop = *self.loop;
+  loop.make_ready(self);
+  loop.suspend();
+}
+
+void sleep_until(TimePoint deadline) {
+  Loop& loop = this_loop();
+  if (deadline <= loop.time()) return yield_now();
+  Waiter w("sleep");
+  park(w, deadline);
+}
+
+void sleep(Duration d) {
+  if (d <= Duration::zero()) return yield_now();
+  sleep_until(this_loop().time() + d);
+}
+
+}  // namespace spindle
+
+namespace spindle::detail {
+std::optional<TimePoint> deadline_after(std::optional<Duration> d) {
+  if (!d) return std::nullopt;
+  return this_loop().time() + std::max(*d, Duration::zero());
+}
+}  // namespace spindle::detail

@@ -1,0 +1,25 @@
+#pragma once
+// Time-based parking. All are cancellation points; negative durations behave as zero (asyncio).
+#include <utility>
+
+#include "scheduler/clock.hpp"
+
+namespace spindle {
+
+// Lets every callback and fiber queued before the caller run first (asyncio.sleep(0)).
+void yield_now();
+// yield_now() under Trio's name: a cancellation point and a schedule point.
+inline void checkpoint() { yield_now(); }
+// Throws CancelledError if the running fiber's scope is cancelled; never parks.
+void raise_if_cancelled();
+
+void sleep_until(TimePoint deadline);
+void sleep(Duration d);
+
+template <class Rep, class Period, class T>
+T sleep(std::chrono::duration<Rep, Period> d, T value) {
+  sleep(std::chrono::duration_cast<Duration>(d));
+  return value;
+}
+
+}  // namespace spindle

@@ -1,0 +1,126 @@
+#include "scheduler/task.hpp"
+
+#include <boost/context/detail/exception.hpp>
+#include <spdlog/spdlog.h>
+
+#include <stdexcept>
+
+#include "scheduler/detail/logger.hpp"
+#include "scheduler/loop.hpp"
+#include "scheduler/sleep.hpp"
+
+namespace spindle {
+namespace detail {
+
+TaskBase::~TaskBase() = default;
+
+void TaskBase::destroy() noexcept {
+  if (error && !retrieved && !cancelled) {
+    logger().error("Task exception was never retrieved: task '{}' (id {}): {}", name, id,
+                   describe(error));
+  }
+  delete this;
+}
+
+void TaskBase::run_on_fiber() {
+  state = State::running;
+  root_scope.enter(this, parent_scope);
+  try {
+    invoke();
+  } catch (const CancelledError&) {
+    cancelled = true;
+    error = std::current_exception();
+  } catch (const boost::context::detail::forced_unwind&) {
+    // The loop is destroying this stuck fiber: let Boost.Context unwind it to its end.
+    root_scope.exit();
+    state = State::done;
+    loop->remove_live(*this);
+    throw;
+  } catch (...) {
+    error = std::current_exception();
+  }
+  root_scope.exit();
+  state = State::done;
+  joiners.wake_all();
+  for (auto& cb : done_callbacks) loop->call_soon(std::move(cb));
+  done_callbacks.clear();
+  loop->remove_live(*this);
+}
+
+void start_task(TaskBase& t, SpawnOptions opts, CancelScope* parent_scope) {
+  Loop& loop = this_loop();
+  t.loop = &loop;
+  t.id = loop.next_task_id();
+  t.name = opts.name.empty() ? "Task-" + std::to_string(t.id) : std::move(opts.name);
+  t.parent_scope = parent_scope;
+  if (TaskBase* parent = loop.current()) t.parent_id = parent->id;
+  const std::size_t stack = opts.stack_size ? opts.stack_size : loop.default_stack_size();
+  t.start(fibers::StackPool::for_size(stack), [&t](fibers::Fiber* dead) -> fibers::Fiber* {
+    t.loop->after_switch(dead);
+    t.run_on_fiber();
+    return t.loop->next_after_exit();
+  });
+  t.add_ref();  // the fiber's own reference, dropped by whoever runs after it finishes
+  loop.add_live(t);
+  loop.make_ready(t);
+}
+
+TaskBase& running_task(const char* api) {
+  Loop& loop = this_loop();
+  TaskBase* t = loop.current();
+  if (!t) {
+    throw std::logic_error(std::string("spindle::") + api +
+                           " called from a loop callback: only fibers can park");
+  }
+  return *t;
+}
+
+CancelScope* current_scope(TaskBase& t) { return t.scope; }
+
+void await_done(TaskBase& t, const char* api) {
+  TaskBase& self = running_task(api);
+  if (&self == &t) {
+    throw std::logic_error(std::string("spindle::") + api + ": task '" + t.name +
+                           "' waits for itself (deadlock)");
+  }
+  if (t.done()) {
+    raise_if_cancelled();
+    return;
+  }
+  Waiter w("Task.join");
+  t.joiners.wait(w);
+}
+
+}  // namespace detail
+
+detail::TaskBase& TaskRef::base() const {
+  if (!base_) throw InvalidStateError("spindle::Task: empty handle (default-constructed)");
+  return *base_;
+}
+
+bool TaskRef::cancel(std::string message) const {
+  detail::TaskBase& b = base();
+  if (b.done()) return false;
+  b.root_scope.cancel(std::move(message));
+  return true;
+}
+
+void TaskRef::join() const { detail::await_done(base(), "Task::join"); }
+
+std::exception_ptr TaskRef::exception() const {
+  detail::TaskBase& b = base();
+  if (!b.done()) throw InvalidStateError("Task '" + b.name + "': exception() before it is done");
+  b.retrieved = true;
+  return b.error;
+}
+
+void TaskRef::add_done_callback(std::function<void(const TaskRef&)> fn) const {
+  detail::TaskBase& b = base();
+  auto call = [fn = std::move(fn), self = *this] { fn(self); };
+  if (b.done()) b.loop->call_soon(std::move(call));
+  else b.done_callbacks.emplace_back(std::move(call));
+}
+
+TaskRef current_task() { return TaskRef(&detail::running_task("current_task")); }
+
+}  // namespace spindle

@@ -1,0 +1,91 @@
+#include "scheduler/wait_queue.hpp"
+
+#include <cassert>
+
+#include "scheduler/detail/task_base.hpp"
+#include "scheduler/loop.hpp"
+
+namespace spindle {
+
+Waiter::Waiter(const char* what) noexcept : what_(what), timer_(&Waiter::on_deadline, this) {}
+
+Waiter::~Waiter() {
+  // Only reached linked when the fiber is unwound while parked (forced unwind at loop close).
+  if (queue_) queue_->unlink(*this);
+  if (timer_.armed() && task_) task_->loop->disarm(timer_);
+}
+
+void Waiter::on_deadline(detail::TimerNode& t) {
+  wake(*static_cast<Waiter*>(t.context), WakeReason::timed_out);
+}
+
+WakeReason park(Waiter& w, std::optional<TimePoint> deadline) {
+  detail::TaskBase& self = detail::running_task("park");
+  Loop& loop = *self.loop;
+  if (const CancelScope* s = CancelScope::cancelled_from(self.scope)) {
+    if (w.queue_) w.queue_->unlink(w);
+    throw CancelledError(s->message());
+  }
+  w.task_ = &self;
+  if (w.reason_ != WakeReason::pending) return w.reason_;  // woken before it even parked
+  if (deadline) loop.arm(w.timer_, *deadline);
+  self.waiter = &w;
+  self.parked_since = loop.cached_time();
+  loop.suspend();
+  self.waiter = nullptr;
+  loop.disarm(w.timer_);
+  if (w.reason_ == WakeReason::cancelled) {
+    const CancelScope* s = CancelScope::cancelled_from(self.scope);
+    throw CancelledError(s ? s->message() : std::string());
+  }
+  return w.reason_;
+}
+
+void wake(Waiter& w, WakeReason reason) {
+  if (w.reason_ != WakeReason::pending) return;
+  if (w.queue_) w.queue_->unlink(w);
+  w.reason_ = reason;
+  if (w.task_) w.task_->loop->make_ready(*w.task_);
+}
+
+WaitQueue::~WaitQueue() { assert(head_ == nullptr && "WaitQueue destroyed with fibers parked on it"); }
+
+WakeReason WaitQueue::wait(Waiter& w, std::optional<TimePoint> deadline) {
+  push(w);
+  return park(w, deadline);
+}
+
+void WaitQueue::push(Waiter& w) noexcept {
+  w.queue_ = this;
+  w.prev_ = tail_;
+  w.next_ = nullptr;
+  if (tail_) tail_->next_ = &w; else head_ = &w;
+  tail_ = &w;
+  ++size_;
+}
+
+void WaitQueue::unlink(Waiter& w) noexcept {
+  if (w.queue_ != this) return;
+  if (w.prev_) w.prev_->next_ = w.next_; else head_ = w.next_;
+  if (w.next_) w.next_->prev_ = w.prev_; else tail_ = w.prev_;
+  w.queue_ = nullptr;
+  w.prev_ = w.next_ = nullptr;
+  --size_;
+}
+
+bool WaitQueue::wake_one(WakeReason reason) {
+  if (!head_) return false;
+  wake(*head_, reason);
+  return true;
+}
+
+std::size_t WaitQueue::wake_all(WakeReason reason) {
+  std::size_t n = 0;
+  while (head_) {
+    wake(*head_, reason);
+    ++n;
+  }
+  return n;
+}
+
+}  // namespace spindle

@@ -1,0 +1,12 @@
+#pragma once
+// spindle: stackful fibers with asyncio's toolbox and no async/await colouring.
+// One header for the whole public API; see API.md for the contract.
+#include "scheduler/cancel_scope.hpp"
+#include "scheduler/clock.hpp"
+#include "scheduler/diagnostics.hpp"
+#include "scheduler/errors.hpp"
+#include "scheduler/loop.hpp"
+#include "scheduler/sleep.hpp"
+#include "scheduler/task.hpp"
+#include "scheduler/timeout.hpp"
+#include "scheduler/wait_queue.hpp"
