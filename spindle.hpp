@@ -10,3 +10,6 @@
 #include "scheduler/task.hpp"
 #include "scheduler/timeout.hpp"
 #include "scheduler/wait_queue.hpp"
+#include "sync/exception_group.hpp"
+#include "sync/gather.hpp"
+#include "sync/task_group.hpp"

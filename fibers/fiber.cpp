@@ -7,13 +7,33 @@
 #include <sanitizer/tsan_interface.h>
 #endif
 
+// libstdc++'s per-thread exception-handling globals (unwind-cxx.h), swapped on every switch.
+namespace __cxxabiv1 {
+struct __cxa_eh_globals;
+extern "C" __cxa_eh_globals* __cxa_get_globals() noexcept;
+}  // namespace __cxxabiv1
+
 namespace spindle::fibers {
 namespace {
+struct EhGlobals {
+  void* caught;
+  unsigned int uncaught;
+};
+
+inline EhGlobals& eh_globals() noexcept {
+  return *reinterpret_cast<EhGlobals*>(__cxxabiv1::__cxa_get_globals());
+}
+
 // The fiber that is switching away; whoever runs next stores its continuation back into it.
 thread_local Fiber* t_from __attribute__((tls_model("initial-exec"))) = nullptr;
 
 inline void before_switch(Fiber& from, Fiber& to, bool from_dies) noexcept {
   t_from = &from;
+  EhGlobals& eh = eh_globals();
+  from.eh_caught = eh.caught;
+  from.eh_uncaught = eh.uncaught;
+  eh.caught = to.eh_caught;
+  eh.uncaught = to.eh_uncaught;
 #if defined(__SANITIZE_ADDRESS__)
   __sanitizer_start_switch_fiber(from_dies ? nullptr : &from.asan_fake_stack, to.asan_bottom,
                                  to.asan_size);

@@ -16,6 +16,10 @@ struct Fiber {
   Stack stack;                // empty for the thread's own (loop) context
   std::string name;
   std::uint64_t id = 0;
+  // The C++ runtime's per-thread exception state (exceptions being handled), kept per fiber so a
+  // fiber may park inside a catch block while others throw and catch.
+  void* eh_caught = nullptr;
+  unsigned eh_uncaught = 0;
 #if defined(__SANITIZE_ADDRESS__)
   const void* asan_bottom = nullptr;
   std::size_t asan_size = 0;

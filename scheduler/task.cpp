@@ -42,9 +42,29 @@ void TaskBase::run_on_fiber() {
   root_scope.exit();
   state = State::done;
   joiners.wake_all();
+  while (DoneObserver* o = observers) {
+    o->unlink();
+    o->on_done(*this);
+  }
   for (auto& cb : done_callbacks) loop->call_soon(std::move(cb));
   done_callbacks.clear();
   loop->remove_live(*this);
+}
+
+void DoneObserver::observe(TaskBase& t) {
+  unlink();
+  task_ = &t;
+  next_ = t.observers;
+  if (next_) next_->prev_ = this;
+  t.observers = this;
+}
+
+void DoneObserver::unlink() noexcept {
+  if (!task_) return;
+  if (prev_) prev_->next_ = next_; else task_->observers = next_;
+  if (next_) next_->prev_ = prev_;
+  task_ = nullptr;
+  prev_ = next_ = nullptr;
 }
 
 void start_task(TaskBase& t, SpawnOptions opts, CancelScope* parent_scope) {

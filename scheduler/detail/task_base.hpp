@@ -20,6 +20,27 @@ class Loop;
 
 namespace spindle::detail {
 
+class TaskBase;
+
+// A synchronous completion hook for combinators (gather, wait, task_group): on_done runs on the
+// finishing task's fiber, right as it completes. Intrusive; unlinks itself when destroyed.
+class DoneObserver {
+ public:
+  DoneObserver() = default;
+  DoneObserver(const DoneObserver&) = delete;
+  DoneObserver& operator=(const DoneObserver&) = delete;
+  virtual ~DoneObserver() { unlink(); }
+  void observe(TaskBase& t);
+  void unlink() noexcept;
+  virtual void on_done(TaskBase& t) = 0;
+
+ private:
+  friend class TaskBase;
+  TaskBase* task_ = nullptr;
+  DoneObserver* prev_ = nullptr;
+  DoneObserver* next_ = nullptr;
+};
+
 class TaskBase : public Runnable, public fibers::Fiber {
  public:
   enum class State : unsigned char { pending, running, done };
@@ -48,6 +69,7 @@ class TaskBase : public Runnable, public fibers::Fiber {
   Waiter* waiter = nullptr;             // set while parked
   WaitQueue joiners;
   std::vector<std::function<void()>> done_callbacks;
+  DoneObserver* observers = nullptr;
   TaskBase* live_prev = nullptr;  // the loop's list of unfinished tasks
   TaskBase* live_next = nullptr;
   std::uint64_t parent_id = 0;
@@ -57,6 +79,7 @@ class TaskBase : public Runnable, public fibers::Fiber {
   virtual void invoke() = 0;  // calls the function and stores its value
 
  private:
+  friend class DoneObserver;
   void destroy() noexcept;
   unsigned refs_ = 1;
 };

@@ -1,0 +1,64 @@
+#include "sync/task_group.hpp"
+
+#include "scheduler/detail/task_base.hpp"
+
+namespace spindle {
+
+void TaskGroup::check_open() const {
+  if (closed_) throw std::logic_error("spindle::TaskGroup::spawn: the group has finished");
+  if (failing_) {
+    throw std::logic_error("spindle::TaskGroup::spawn: the group is cancelling after a failure");
+  }
+}
+
+void TaskGroup::enter() {
+  detail::TaskBase& self = detail::running_task("task_group");
+  scope_.enter(&self, detail::current_scope(self));
+}
+
+void TaskGroup::adopt(detail::TaskBase& t) {
+  (new Child(this))->observe(t);  // deleted by child_done
+  ++live_;
+}
+
+void TaskGroup::child_done(detail::TaskBase& t, Child* c) {
+  delete c;
+  --live_;
+  if (t.error && !t.cancelled) {
+    t.retrieved = true;  // the group reports it
+    errors_.push_back(t.error);
+    failing_ = true;
+    scope_.cancel("task group: a child failed");
+  }
+  if (live_ == 0) idle_.wake_all();
+}
+
+void TaskGroup::record_body_failure(std::exception_ptr e) {
+  errors_.push_back(std::move(e));
+  failing_ = true;
+  scope_.cancel("task group: the body failed");
+}
+
+void TaskGroup::finish(bool body_cancelled_from_outside) {
+  {
+    // Shielded: an outer cancellation still reaches the children through the scope tree, but
+    // must not stop us waiting for them.
+    CancelScope wait_scope;
+    wait_scope.shield = true;
+    wait_scope.run([&] {
+      while (live_ > 0) {
+        Waiter w("TaskGroup.wait");
+        idle_.wait(w);
+      }
+    });
+  }
+  closed_ = true;
+  const CancelScope* outer = CancelScope::cancelled_from(scope_.parent());
+  scope_.exit();
+  if (!errors_.empty()) throw ExceptionGroup("unhandled errors in a TaskGroup", std::move(errors_));
+  if (body_cancelled_from_outside || outer) {
+    throw CancelledError(outer ? outer->message() : std::string());
+  }
+}
+
+}  // namespace spindle
