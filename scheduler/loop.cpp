@@ -91,6 +91,8 @@ Loop& Loop::for_this_thread() {
   return loop;
 }
 
+Loop* Loop::running_on_this_thread() noexcept { return t_running; }
+
 Loop& this_loop() {
   if (!t_running) throw std::logic_error("spindle: no running loop on this thread (call run())");
   return *t_running;
@@ -336,7 +338,12 @@ void Loop::destroy_stuck_fibers() noexcept {
   }
 }
 
+namespace detail {
+void blocking_call_hooks() noexcept;
+}
+
 void Loop::open(const RunOptions& opts) {
+  detail::blocking_call_hooks();
   if (running_) throw std::logic_error("spindle::run called inside a running loop");
   if (t_running) throw std::logic_error("spindle::run called inside a running loop");
   clock_ = opts.clock;

@@ -124,6 +124,8 @@ class Loop {
   void close() noexcept;
 
   static Loop& for_this_thread();
+  // This thread's loop if it is running, else nullptr.
+  static Loop* running_on_this_thread() noexcept;
 
  private:
   friend class KeepAlive;
