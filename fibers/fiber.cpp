@@ -20,8 +20,11 @@ struct EhGlobals {
   unsigned int uncaught;
 };
 
+thread_local EhGlobals* t_eh __attribute__((tls_model("initial-exec"))) = nullptr;
+
 inline EhGlobals& eh_globals() noexcept {
-  return *reinterpret_cast<EhGlobals*>(__cxxabiv1::__cxa_get_globals());
+  if (!t_eh) [[unlikely]] t_eh = reinterpret_cast<EhGlobals*>(__cxxabiv1::__cxa_get_globals());
+  return *t_eh;
 }
 
 // The fiber that is switching away; whoever runs next stores its continuation back into it.

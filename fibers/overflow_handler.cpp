@@ -57,7 +57,12 @@ void on_segv(int sig, siginfo_t* info, void* ctx) {
   if (f) {
     Report r;
     r.add("spindle: stack overflow in fiber '");
-    r.add(f->name.c_str());
+    if (f->name.empty()) {
+      r.add("Task-");
+      r.add(f->id);
+    } else {
+      r.add(f->name.c_str());
+    }
     r.add("' (id ");
     r.add(f->id);
     r.add(", stack_size ");

@@ -23,7 +23,6 @@ namespace {
 
 constexpr std::size_t kDefaultStackSize = 128 * 1024;
 constexpr std::size_t kSlabBytes = 32u << 20;  // virtual; only touched pages cost memory
-constexpr std::size_t kWarmStacks = 64;         // free stacks kept with their pages resident
 
 std::size_t page_size() {
   static const std::size_t p = static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
@@ -96,6 +95,8 @@ Stack StackPool::allocate() {
   Stack s = free_.back();
   free_.pop_back();
   ++in_use_;
+  if (free_.size() < low_water_) low_water_ = free_.size();
+  if (free_.size() < clean_) clean_ = free_.size();
   // Guards are installed on first use, so slabs cost nothing until their stacks are needed.
   if (s.fresh) {
     s.fresh = false;
@@ -111,8 +112,20 @@ void StackPool::set_owner(const Stack& s, const Fiber* f) noexcept {
 void StackPool::release(const Stack& s) noexcept {
   --in_use_;
   detail::slab(s.slab).owners[s.slot] = nullptr;
-  if (free_.size() >= kWarmStacks) madvise(s.bottom, s.size, MADV_DONTNEED);  // cold: give back
   free_.push_back(s);
+}
+
+void StackPool::trim() noexcept {
+  // free_[0, low_water_) were not touched since the previous trim: cold.
+  for (std::size_t i = clean_; i < low_water_; ++i) {
+    if (!free_[i].fresh) madvise(free_[i].bottom, free_[i].size, MADV_DONTNEED);
+  }
+  if (low_water_ > clean_) clean_ = low_water_;
+  low_water_ = free_.size();
+}
+
+void StackPool::trim_all_idle() noexcept {
+  for (auto& [size, pool] : pools()) pool->trim();
 }
 
 StackPoolStats StackPool::stats() const {
@@ -122,10 +135,14 @@ StackPoolStats StackPool::stats() const {
 std::size_t StackPool::default_stack_size() { return kDefaultStackSize; }
 GuardMode StackPool::guard_mode() { return g_guard_mode; }
 
+std::map<std::size_t, std::unique_ptr<StackPool>>& StackPool::pools() {
+  thread_local std::map<std::size_t, std::unique_ptr<StackPool>> by_size;
+  return by_size;
+}
+
 StackPool& StackPool::for_size(std::size_t stack_size) {
-  thread_local std::map<std::size_t, std::unique_ptr<StackPool>> pools;
   if (stack_size == 0) stack_size = kDefaultStackSize;
-  auto& p = pools[stack_size];
+  auto& p = pools()[stack_size];
   if (!p) p = std::make_unique<StackPool>(stack_size);
   return *p;
 }

@@ -7,6 +7,8 @@
 // the pool warns once and hands out unguarded stacks rather than failing.
 #include <cstddef>
 #include <cstdint>
+#include <map>
+#include <memory>
 #include <vector>
 
 namespace spindle::fibers {
@@ -43,6 +45,9 @@ class StackPool {
 
   Stack allocate();
   void release(const Stack& s) noexcept;
+  // Gives back the memory of stacks that stayed unused in the pool since the previous trim (the
+  // loop calls this when idle, at most about once a second). Hot stacks keep their pages.
+  void trim() noexcept;
   // Records which fiber runs on `s`, so a stack overflow can be reported by name.
   static void set_owner(const Stack& s, const Fiber* f) noexcept;
 
@@ -53,14 +58,19 @@ class StackPool {
   static StackPool& for_size(std::size_t stack_size);
   static std::size_t default_stack_size();
   static GuardMode guard_mode();
+  // trim() on every pool of this thread.
+  static void trim_all_idle() noexcept;
 
  private:
+  static std::map<std::size_t, std::unique_ptr<StackPool>>& pools();
   void add_slab();
 
   std::size_t stack_size_;
   std::size_t stride_;
   std::size_t slot_count_;
-  std::vector<Stack> free_;
+  std::vector<Stack> free_;     // LIFO: the most recently released (hottest) stack on top
+  std::size_t clean_ = 0;       // free_[0, clean_) hold no resident pages
+  std::size_t low_water_ = 0;   // the smallest free_.size() since the previous trim
   std::vector<std::uint32_t> slabs_;
   std::size_t in_use_ = 0;
   std::size_t unguarded_ = 0;

@@ -18,7 +18,7 @@ void warn_if_in_fiber(const char* call) noexcept {
   if (!running || !running->debug() || !running->current()) return;
   Loop& loop = *running;
   logger().warn("fiber '{}' (id {}) called blocking {}(): it stops every fiber on this thread; "
-                "use spindle::sleep", loop.current()->name, loop.current()->id, call);
+                "use spindle::sleep", loop.current()->display_name(), loop.current()->id, call);
 }
 
 int sys_nanosleep(const timespec* req, timespec* rem) noexcept {

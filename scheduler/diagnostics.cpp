@@ -15,8 +15,8 @@ double seconds_since(const Loop& loop, TimePoint t) {
   return std::chrono::duration<double>(loop.time() - t).count();
 }
 
-void describe_one(const Loop& loop, const detail::TaskBase& t, std::ostream& out) {
-  out << "'" << t.name << "' (id " << t.id << ") ";
+void describe_one(const Loop& loop, detail::TaskBase& t, std::ostream& out) {
+  out << "'" << t.display_name() << "' (id " << t.id << ") ";
   if (t.waiter) {
     out << "parked on " << t.waiter->what() << " for " << std::fixed << std::setprecision(3)
         << seconds_since(loop, t.parked_since) << " s";
@@ -33,7 +33,7 @@ void describe_one(const Loop& loop, const detail::TaskBase& t, std::ostream& out
 }  // namespace
 
 void detail::describe_parked(const Loop& loop, std::ostream& out) {
-  loop.for_each_live([&](const detail::TaskBase& t) {
+  loop.for_each_live([&](detail::TaskBase& t) {
     if (!t.waiter) return;
     out << "  ";
     describe_one(loop, t, out);
@@ -43,10 +43,10 @@ void detail::describe_parked(const Loop& loop, std::ostream& out) {
 
 void dump_tasks(std::ostream& out) {
   const Loop& loop = this_loop();
-  std::map<std::uint64_t, std::vector<const detail::TaskBase*>> children;
+  std::map<std::uint64_t, std::vector<detail::TaskBase*>> children;
   std::map<std::uint64_t, bool> live;
-  loop.for_each_live([&](const detail::TaskBase& t) { live[t.id] = true; });
-  loop.for_each_live([&](const detail::TaskBase& t) {
+  loop.for_each_live([&](detail::TaskBase& t) { live[t.id] = true; });
+  loop.for_each_live([&](detail::TaskBase& t) {
     // A task whose parent has finished is shown at the top level.
     children[live.count(t.parent_id) ? t.parent_id : 0].push_back(&t);
   });
@@ -57,7 +57,7 @@ void dump_tasks(std::ostream& out) {
   auto print = [&](auto& self, std::uint64_t parent, int depth) -> void {
     auto it = children.find(parent);
     if (it == children.end()) return;
-    for (const detail::TaskBase* t : it->second) {
+    for (detail::TaskBase* t : it->second) {
       out << std::string(2 * (depth + 1), ' ');
       describe_one(loop, *t, out);
       out << "\n";

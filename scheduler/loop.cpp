@@ -11,11 +11,13 @@
 
 #include "scheduler/detail/callback.hpp"
 #include "scheduler/detail/logger.hpp"
+#include "scheduler/detail/running.hpp"
 #include "scheduler/diagnostics.hpp"
 
 namespace spindle {
+thread_local Loop* detail::t_running_loop = nullptr;
+
 namespace {
-thread_local Loop* t_running __attribute__((tls_model("initial-exec"))) = nullptr;
 
 // Direct fiber-to-fiber switches between visits to the loop's own context, while timers, I/O or
 // cross-thread callbacks are pending (so they cannot be starved by fibers that keep yielding).
@@ -91,11 +93,11 @@ Loop& Loop::for_this_thread() {
   return loop;
 }
 
-Loop* Loop::running_on_this_thread() noexcept { return t_running; }
+Loop* Loop::running_on_this_thread() noexcept { return detail::t_running_loop; }
 
 Loop& this_loop() {
-  if (!t_running) throw std::logic_error("spindle: no running loop on this thread (call run())");
-  return *t_running;
+  if (!detail::t_running_loop) throw std::logic_error("spindle: no running loop on this thread (call run())");
+  return *detail::t_running_loop;
 }
 
 TimePoint now() { return this_loop().time(); }
@@ -168,8 +170,12 @@ void Loop::suspend() {
   detail::TaskBase* self = current_;
   if (debug_) debug_check_slow(*self);
   detail::Runnable* next = ready_.front();
-  if (next && next->kind == detail::Runnable::Kind::fiber &&
-      (++switches_ < kSwitchesBetweenPolls || !has_external_work())) {
+  bool visit_loop = !next || next->kind != detail::Runnable::Kind::fiber;
+  if (!visit_loop && ++switches_ >= kSwitchesBetweenPolls) {
+    switches_ = 0;
+    visit_loop = has_external_work();
+  }
+  if (!visit_loop) {
     ready_.pop_front();
     if (next == self) return;  // a yield with nothing else to run
     auto* to = static_cast<detail::TaskBase*>(next);
@@ -195,10 +201,7 @@ fibers::Fiber* Loop::next_after_exit() {
   return &loop_fiber_;
 }
 
-void Loop::after_switch(fibers::Fiber* dead) noexcept {
-  if (debug_ && current_) debug_resumed_at_ = std::chrono::steady_clock::now();
-  if (dead) static_cast<detail::TaskBase*>(dead)->release();  // the finished fiber's reference
-}
+void Loop::debug_note_resumed() noexcept { debug_resumed_at_ = std::chrono::steady_clock::now(); }
 
 void Loop::switch_into(detail::TaskBase& t) {
   current_ = &t;
@@ -210,7 +213,7 @@ void Loop::debug_check_slow(detail::TaskBase& t) {
   const auto ran = std::chrono::steady_clock::now() - debug_resumed_at_;
   if (ran > std::chrono::milliseconds(100)) {
     detail::logger().warn("fiber '{}' (id {}) ran {} ms without parking (blocking the loop?)",
-                          t.name, t.id,
+                          t.display_name(), t.id,
                           std::chrono::duration_cast<std::chrono::milliseconds>(ran).count());
   }
 }
@@ -266,7 +269,15 @@ bool Loop::poll_reactor() {
   return reactor_->io.poll() > 0;
 }
 
+void Loop::trim_stacks_if_due() {
+  const auto t = std::chrono::steady_clock::now();
+  if (t - last_trim_ < std::chrono::seconds(1)) return;
+  last_trim_ = t;
+  fibers::StackPool::trim_all_idle();
+}
+
 void Loop::wait_reactor(std::optional<TimePoint> until) {
+  trim_stacks_if_due();
   Reactor& r = *reactor_;
   if (until && r.wake_armed != until) {
     r.wake.expires_at(*until);
@@ -304,6 +315,7 @@ void Loop::drive(detail::TaskBase& main) {
     }
     if (!timers_.empty()) {
       if (clock_ == ClockKind::virtual_time) {
+        trim_stacks_if_due();
         virtual_now_ = std::max(virtual_now_, timers_.earliest());
       } else {
         wait_reactor(timers_.earliest());
@@ -345,10 +357,11 @@ void blocking_call_hooks() noexcept;
 void Loop::open(const RunOptions& opts) {
   detail::blocking_call_hooks();
   if (running_) throw std::logic_error("spindle::run called inside a running loop");
-  if (t_running) throw std::logic_error("spindle::run called inside a running loop");
+  if (detail::t_running_loop) throw std::logic_error("spindle::run called inside a running loop");
   clock_ = opts.clock;
   debug_ = opts.debug || debug_from_env();
   stack_size_ = opts.stack_size ? opts.stack_size : fibers::StackPool::default_stack_size();
+  default_pool_ = &fibers::StackPool::for_size(stack_size_);
   virtual_now_ = std::chrono::steady_clock::now();
   cached_now_ = virtual_now_;
   reactor_ = std::make_unique<Reactor>();
@@ -357,7 +370,7 @@ void Loop::open(const RunOptions& opts) {
     closed_.store(false, std::memory_order_release);
   }
   running_ = true;
-  t_running = this;
+  detail::t_running_loop = this;
   debug_resumed_at_ = std::chrono::steady_clock::now();
 }
 
@@ -379,7 +392,7 @@ void Loop::close() noexcept {
   threadsafe_pending_.store(0);
   external_ = 0;
   running_ = false;
-  t_running = nullptr;
+  detail::t_running_loop = nullptr;
 }
 
 detail::RunSession::RunSession(const RunOptions& opts) : loop_(Loop::for_this_thread()) {

@@ -90,6 +90,7 @@ class Loop {
   ClockKind clock() const { return clock_; }
   bool debug() const { return debug_; }
   std::size_t default_stack_size() const { return stack_size_; }
+  fibers::StackPool& default_pool() { return *default_pool_; }
   std::size_t timer_count() const { return timers_.size(); }
   std::size_t live_tasks() const { return live_count_; }
 
@@ -101,7 +102,10 @@ class Loop {
   void suspend();
   // The fiber to continue with after a task's body has finished on its fiber.
   fibers::Fiber* next_after_exit();
-  void after_switch(fibers::Fiber* dead) noexcept;
+  void after_switch(fibers::Fiber* dead) noexcept {
+    if (debug_ && current_) debug_note_resumed();
+    if (dead) static_cast<detail::TaskBase*>(dead)->release();  // the finished fiber's reference
+  }
   void arm(detail::TimerNode& n, TimePoint deadline) { timers_.arm(n, deadline); }
   void disarm(detail::TimerNode& n) noexcept { timers_.disarm(n); }
   void add_live(detail::TaskBase& t) noexcept;
@@ -139,6 +143,8 @@ class Loop {
   void destroy_stuck_fibers() noexcept;
   void switch_into(detail::TaskBase& t);
   void debug_check_slow(detail::TaskBase& t);
+  void trim_stacks_if_due();
+  void debug_note_resumed() noexcept;
 
   detail::TaskBase* current_ = nullptr;
   detail::ReadyQueue ready_;
@@ -150,6 +156,7 @@ class Loop {
   bool running_ = false;
   std::atomic<bool> closed_{true};
   std::size_t stack_size_ = 0;
+  fibers::StackPool* default_pool_ = nullptr;
   TimePoint virtual_now_{};
   TimePoint cached_now_{};
   std::size_t external_ = 0;
@@ -159,6 +166,7 @@ class Loop {
   std::size_t live_count_ = 0;
   std::uint64_t task_ids_ = 0;
   std::chrono::steady_clock::time_point debug_resumed_at_{};
+  std::chrono::steady_clock::time_point last_trim_{};
   struct Reactor;
   std::unique_ptr<Reactor> reactor_;
 };

@@ -1,5 +1,6 @@
 #include "scheduler/sleep.hpp"
 
+#include "scheduler/detail/running.hpp"
 #include "scheduler/detail/task_base.hpp"
 #include "scheduler/loop.hpp"
 #include "scheduler/timeout.hpp"
@@ -14,7 +15,9 @@ void raise_if_cancelled() {
 }
 
 void yield_now() {
-  detail::TaskBase& self = detail::running_task("yield_now");
+  Loop* running = detail::t_running_loop;
+  detail::TaskBase* current = running ? running->current() : nullptr;
+  detail::TaskBase& self = current ? *current : detail::running_task("yield_now");
   if (const CancelScope* s = CancelScope::cancelled_from(self.scope)) {
     throw CancelledError(s->message());
   }

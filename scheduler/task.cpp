@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "scheduler/detail/logger.hpp"
+#include "scheduler/detail/running.hpp"
 #include "scheduler/loop.hpp"
 #include "scheduler/sleep.hpp"
 
@@ -71,11 +72,12 @@ void start_task(TaskBase& t, SpawnOptions opts, CancelScope* parent_scope) {
   Loop& loop = this_loop();
   t.loop = &loop;
   t.id = loop.next_task_id();
-  t.name = opts.name.empty() ? "Task-" + std::to_string(t.id) : std::move(opts.name);
+  t.name = std::move(opts.name);
   t.parent_scope = parent_scope;
   if (TaskBase* parent = loop.current()) t.parent_id = parent->id;
-  const std::size_t stack = opts.stack_size ? opts.stack_size : loop.default_stack_size();
-  t.start(fibers::StackPool::for_size(stack), [&t](fibers::Fiber* dead) -> fibers::Fiber* {
+  fibers::StackPool& pool =
+      opts.stack_size ? fibers::StackPool::for_size(opts.stack_size) : loop.default_pool();
+  t.start(pool, [&t](fibers::Fiber* dead) -> fibers::Fiber* {
     t.loop->after_switch(dead);
     t.run_on_fiber();
     return t.loop->next_after_exit();
@@ -86,9 +88,10 @@ void start_task(TaskBase& t, SpawnOptions opts, CancelScope* parent_scope) {
 }
 
 TaskBase& running_task(const char* api) {
-  Loop& loop = this_loop();
-  TaskBase* t = loop.current();
-  if (!t) {
+  Loop* running = t_running_loop;
+  TaskBase* t = running ? running->current() : nullptr;
+  if (!t) [[unlikely]] {
+    this_loop();  // throws if there is no running loop at all
     throw std::logic_error(std::string("spindle::") + api +
                            " called from a loop callback: only fibers can park");
   }
@@ -100,7 +103,7 @@ CancelScope* current_scope(TaskBase& t) { return t.scope; }
 void await_done(TaskBase& t, const char* api) {
   TaskBase& self = running_task(api);
   if (&self == &t) {
-    throw std::logic_error(std::string("spindle::") + api + ": task '" + t.name +
+    throw std::logic_error(std::string("spindle::") + api + ": task '" + t.display_name() +
                            "' waits for itself (deadlock)");
   }
   if (t.done()) {
@@ -129,7 +132,7 @@ void TaskRef::join() const { detail::await_done(base(), "Task::join"); }
 
 std::exception_ptr TaskRef::exception() const {
   detail::TaskBase& b = base();
-  if (!b.done()) throw InvalidStateError("Task '" + b.name + "': exception() before it is done");
+  if (!b.done()) throw InvalidStateError("Task '" + b.display_name() + "': exception() before it is done");
   b.retrieved = true;
   return b.error;
 }

@@ -53,7 +53,7 @@ class TaskRef {
   // The task's exception (a CancelledError if cancelled), nullptr if it succeeded. Not done →
   // InvalidStateError.
   std::exception_ptr exception() const;
-  const std::string& name() const { return base().name; }
+  const std::string& name() const { return base().display_name(); }
   void set_name(std::string n) const { base().name = std::move(n); }
   std::uint64_t id() const { return base().id; }
   // `fn(task)` runs via call_soon once the task is done (at once if it already is).

@@ -12,6 +12,7 @@
 #include "fibers/fiber.hpp"
 #include "scheduler/cancel_scope.hpp"
 #include "scheduler/detail/ready_queue.hpp"
+#include "scheduler/detail/task_allocator.hpp"
 #include "scheduler/wait_queue.hpp"
 
 namespace spindle {
@@ -47,6 +48,8 @@ class TaskBase : public Runnable, public fibers::Fiber {
 
   TaskBase() : Runnable(Kind::fiber) {}
   virtual ~TaskBase();
+  static void* operator new(std::size_t size) { return allocate_task(size); }
+  static void operator delete(void* p, std::size_t size) noexcept { free_task(p, size); }
 
   void add_ref() noexcept { ++refs_; }
   void release() noexcept {
@@ -54,6 +57,11 @@ class TaskBase : public Runnable, public fibers::Fiber {
   }
 
   bool done() const { return state == State::done; }
+  // The task's name; the default "Task-N" is only built when first asked for (spawn stays cheap).
+  const std::string& display_name() {
+    if (name.empty()) name = "Task-" + std::to_string(id);
+    return name;
+  }
   // Runs on the task's own fiber: the body, then completion (wakes joiners, schedules callbacks).
   void run_on_fiber();
 
