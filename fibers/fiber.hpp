@@ -43,10 +43,6 @@ struct Fiber {
   bool started() const { return static_cast<bool>(ctx); }
 };
 
-// Runs `to` and suspends `from` (the running fiber) until something switches back to it.
-// Returns the fiber that finished to let `from` resume, or nullptr: its caller owns the clean-up.
-Fiber* switch_to(Fiber& from, Fiber& to);
-
 namespace detail {
 // Boost.Context's StackAllocator over a pooled stack obtained in advance.
 struct PooledStack {
@@ -60,10 +56,16 @@ struct PooledStack {
   }
   void deallocate(boost::context::stack_context&) noexcept { pool->release(stack); }
 };
-Fiber* switched_in(Fiber& self, boost::context::fiber&& from) noexcept;
-boost::context::fiber exit_to(Fiber& self, Fiber& next) noexcept;
 void annotate_new(Fiber& f) noexcept;
 }  // namespace detail
+
+}  // namespace spindle::fibers
+
+// switch_to(from, to): runs `to` and suspends `from` (the running fiber) until something switches
+// back; returns the fiber that finished to let `from` resume, or nullptr.
+#include "fibers/detail/switch.hpp"
+
+namespace spindle::fibers {
 
 template <class Body>
 void Fiber::start(StackPool& pool, Body&& body) {
