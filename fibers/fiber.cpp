@@ -2,8 +2,8 @@
 
 namespace spindle::fibers {
 
-thread_local detail::EhGlobals* detail::t_eh = nullptr;
-thread_local Fiber* detail::t_from = nullptr;
+constinit thread_local detail::EhGlobals* detail::t_eh = nullptr;
+constinit thread_local Fiber* detail::t_from = nullptr;
 
 Fiber::Fiber() {
 #if defined(__SANITIZE_THREAD__)

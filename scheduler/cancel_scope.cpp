@@ -21,6 +21,10 @@ CancelScope::Shield& CancelScope::Shield::operator=(bool on) {
   return *this;
 }
 
+void detail::throw_cancelled(const CancelScope* s) {
+  throw CancelledError(s ? s->message() : std::string());
+}
+
 CancelScope::~CancelScope() { assert(!entered_ && "CancelScope destroyed while entered"); }
 
 void CancelScope::cancel(std::string message) {

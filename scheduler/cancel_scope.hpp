@@ -110,6 +110,8 @@ class CancelScope {
 };
 
 namespace detail {
+// Throws CancelledError carrying `s`'s message (out of line: keeps checkpoints' fast paths small).
+[[noreturn, gnu::noinline, gnu::cold]] void throw_cancelled(const CancelScope* s);
 detail::TaskBase& running_task(const char* api);
 CancelScope* current_scope(detail::TaskBase& t);
 

@@ -15,7 +15,7 @@
 #include "scheduler/diagnostics.hpp"
 
 namespace spindle {
-thread_local Loop* detail::t_running_loop = nullptr;
+constinit thread_local Loop* detail::t_running_loop = nullptr;
 
 namespace {
 
@@ -168,16 +168,30 @@ bool Loop::has_external_work() const {
 
 void Loop::suspend() {
   detail::TaskBase* self = current_;
-  if (debug_) debug_check_slow(*self);
   detail::Runnable* next = ready_.front();
+  // Fast path: straight to the next ready fiber (one switch, nothing else to look at).
+  if (next && next->kind == detail::Runnable::Kind::fiber && !debug_ &&
+      ++switches_ < kSwitchesBetweenPolls) [[likely]] {
+    ready_.pop_front();
+    if (next == self) return;  // a yield with nothing else to run
+    auto* to = static_cast<detail::TaskBase*>(next);
+    current_ = to;
+    if (fibers::Fiber* dead = fibers::switch_to(*self, *to)) [[unlikely]] after_switch(dead);
+    return;
+  }
+  suspend_slow(self, next);
+}
+
+void Loop::suspend_slow(detail::TaskBase* self, detail::Runnable* next) {
+  if (debug_) debug_check_slow(*self);
   bool visit_loop = !next || next->kind != detail::Runnable::Kind::fiber;
-  if (!visit_loop && ++switches_ >= kSwitchesBetweenPolls) {
+  if (!visit_loop && switches_ >= kSwitchesBetweenPolls) {
     switches_ = 0;
     visit_loop = has_external_work();
   }
   if (!visit_loop) {
     ready_.pop_front();
-    if (next == self) return;  // a yield with nothing else to run
+    if (next == self) return;
     auto* to = static_cast<detail::TaskBase*>(next);
     current_ = to;
     after_switch(fibers::switch_to(*self, *to));

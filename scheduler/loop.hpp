@@ -143,6 +143,7 @@ class Loop {
   void destroy_stuck_fibers() noexcept;
   void switch_into(detail::TaskBase& t);
   void debug_check_slow(detail::TaskBase& t);
+  [[gnu::noinline]] void suspend_slow(detail::TaskBase* self, detail::Runnable* next);
   void trim_stacks_if_due();
   void debug_note_resumed() noexcept;
 

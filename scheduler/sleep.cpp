@@ -9,17 +9,15 @@ namespace spindle {
 
 void raise_if_cancelled() {
   detail::TaskBase& self = detail::running_task("raise_if_cancelled");
-  if (const CancelScope* s = CancelScope::cancelled_from(self.scope)) {
-    throw CancelledError(s->message());
-  }
+  if (const CancelScope* s = CancelScope::cancelled_from(self.scope)) detail::throw_cancelled(s);
 }
 
 void yield_now() {
   Loop* running = detail::t_running_loop;
   detail::TaskBase* current = running ? running->current() : nullptr;
   detail::TaskBase& self = current ? *current : detail::running_task("yield_now");
-  if (const CancelScope* s = CancelScope::cancelled_from(self.scope)) {
-    throw CancelledError(s->message());
+  if (const CancelScope* s = CancelScope::cancelled_from(self.scope)) [[unlikely]] {
+    detail::throw_cancelled(s);
   }
   Loop& loop = *self.loop;
   loop.make_ready(self);

@@ -24,7 +24,7 @@ WakeReason park(Waiter& w, std::optional<TimePoint> deadline) {
   Loop& loop = *self.loop;
   if (const CancelScope* s = CancelScope::cancelled_from(self.scope)) {
     if (w.queue_) w.queue_->unlink(w);
-    throw CancelledError(s->message());
+    detail::throw_cancelled(s);
   }
   w.task_ = &self;
   if (w.reason_ != WakeReason::pending) return w.reason_;  // woken before it even parked
@@ -36,7 +36,7 @@ WakeReason park(Waiter& w, std::optional<TimePoint> deadline) {
   loop.disarm(w.timer_);
   if (w.reason_ == WakeReason::cancelled) {
     const CancelScope* s = CancelScope::cancelled_from(self.scope);
-    throw CancelledError(s ? s->message() : std::string());
+    detail::throw_cancelled(s);
   }
   return w.reason_;
 }

@@ -22,7 +22,7 @@ struct EhGlobals {
   unsigned int uncaught;
 };
 
-extern thread_local EhGlobals* t_eh __attribute__((tls_model("initial-exec")));
+extern constinit thread_local EhGlobals* t_eh __attribute__((tls_model("initial-exec")));
 
 inline EhGlobals& eh_globals() noexcept {
   if (!t_eh) [[unlikely]] t_eh = reinterpret_cast<EhGlobals*>(__cxxabiv1::__cxa_get_globals());
@@ -30,7 +30,7 @@ inline EhGlobals& eh_globals() noexcept {
 }
 
 // The fiber that is switching away; whoever runs next stores its continuation back into it.
-extern thread_local Fiber* t_from __attribute__((tls_model("initial-exec")));
+extern constinit thread_local Fiber* t_from __attribute__((tls_model("initial-exec")));
 
 inline void before_switch(Fiber& from, Fiber& to, bool from_dies) noexcept {
   t_from = &from;

@@ -4,5 +4,5 @@ namespace spindle {
 class Loop;
 }
 namespace spindle::detail {
-extern thread_local Loop* t_running_loop __attribute__((tls_model("initial-exec")));
+extern constinit thread_local Loop* t_running_loop __attribute__((tls_model("initial-exec")));
 }
