@@ -78,15 +78,13 @@ void StackPool::add_slab() {
                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
   if (mem == MAP_FAILED) throw std::bad_alloc();
   auto* base = static_cast<std::byte*>(mem);
-  auto owners = std::make_unique<const Fiber*[]>(slot_count_);
-  const std::uint32_t index =
-      detail::register_slab({base, stride_, slot_count_, owners.release()});
-  slabs_.push_back(index);
+  // The owner table lives as long as the process: the overflow handler may read it any time.
+  const Fiber** owners = std::make_unique<const Fiber*[]>(slot_count_).release();
+  slabs_.push_back(detail::register_slab({base, stride_, slot_count_, owners}));
   // Slots are handed out from the back of free_, lowest address first.
   for (std::size_t i = slot_count_; i-- > 0;) {
     std::byte* guard = base + i * stride_;
-    free_.push_back(
-        Stack{guard + page_size(), stack_size_, index, static_cast<std::uint32_t>(i), true});
+    free_.push_back(Stack{guard + page_size(), stack_size_, &owners[i], true});
   }
 }
 
@@ -105,13 +103,9 @@ Stack StackPool::allocate() {
   return s;
 }
 
-void StackPool::set_owner(const Stack& s, const Fiber* f) noexcept {
-  detail::slab(s.slab).owners[s.slot] = f;
-}
-
 void StackPool::release(const Stack& s) noexcept {
   --in_use_;
-  detail::slab(s.slab).owners[s.slot] = nullptr;
+  *s.owner = nullptr;
   free_.push_back(s);
 }
 

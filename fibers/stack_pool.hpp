@@ -18,8 +18,7 @@ struct Fiber;
 struct Stack {
   std::byte* bottom = nullptr;  // lowest usable byte (just above the guard page)
   std::size_t size = 0;         // usable bytes
-  std::uint32_t slab = 0;       // registry index, for the overflow handler
-  std::uint32_t slot = 0;
+  const Fiber** owner = nullptr;  // its slot in the overflow handler's registry
   bool fresh = false;  // never handed out: its guard page is not installed yet
   std::byte* top() const { return bottom + size; }
 };
@@ -49,7 +48,7 @@ class StackPool {
   // loop calls this when idle, at most about once a second). Hot stacks keep their pages.
   void trim() noexcept;
   // Records which fiber runs on `s`, so a stack overflow can be reported by name.
-  static void set_owner(const Stack& s, const Fiber* f) noexcept;
+  static void set_owner(const Stack& s, const Fiber* f) noexcept { *s.owner = f; }
 
   std::size_t stack_size() const { return stack_size_; }
   StackPoolStats stats() const;

@@ -80,12 +80,12 @@ void CancelScope::enter(detail::TaskBase* owner, CancelScope* parent) {
   outer_in_task_ = owner->scope;
   owner->scope = this;
   entered_ = true;
-  if (!cancel_called_) arm_deadline();
+  if (deadline.value_ && !cancel_called_) arm_deadline();
 }
 
 void CancelScope::exit() noexcept {
   if (!entered_) return;
-  owner_->loop->disarm(timer_);
+  if (timer_.armed()) owner_->loop->disarm(timer_);
   owner_->scope = outer_in_task_;
   if (parent_) parent_->unlink_child(this);
   entered_ = false;

@@ -101,13 +101,15 @@ TaskBase& running_task(const char* api) {
 CancelScope* current_scope(TaskBase& t) { return t.scope; }
 
 void await_done(TaskBase& t, const char* api) {
-  TaskBase& self = running_task(api);
+  Loop* running = t_running_loop;
+  TaskBase* current = running ? running->current() : nullptr;
+  TaskBase& self = current ? *current : running_task(api);
   if (&self == &t) {
     throw std::logic_error(std::string("spindle::") + api + ": task '" + t.display_name() +
                            "' waits for itself (deadlock)");
   }
   if (t.done()) {
-    raise_if_cancelled();
+    if (const CancelScope* s = CancelScope::cancelled_from(self.scope)) throw_cancelled(s);
     return;
   }
   Waiter w("Task.join");
