@@ -1,10 +1,13 @@
 #pragma once
-// A Fiber is an execution context: a Boost.Context continuation on a pooled stack. It knows nothing
-// about scheduling; the scheduler decides which fiber runs next and calls switch_to().
-#include <boost/context/fiber.hpp>
+// A Fiber is an execution context on a pooled stack, switched with Boost.Context's fcontext
+// primitives (make_fcontext / jump_fcontext). It knows nothing about scheduling; the scheduler
+// decides which fiber runs next and calls switch_to().
+#include <boost/context/detail/fcontext.hpp>
 
 #include <cstdint>
+#include <new>
 #include <string>
+#include <type_traits>
 #include <utility>
 
 #include "fibers/stack_pool.hpp"
@@ -12,8 +15,9 @@
 namespace spindle::fibers {
 
 struct Fiber {
-  boost::context::fiber ctx;  // the suspended continuation; empty while this fiber runs
-  Stack stack;                // empty for the thread's own (loop) context
+  boost::context::detail::fcontext_t ctx = nullptr;  // the suspended context; null while running
+  Stack stack;            // empty for the thread's own (loop) context
+  void* entry = nullptr;  // the body, at the top of the stack, until the fiber first runs
   std::string name;
   std::uint64_t id = 0;
   // The C++ runtime's per-thread exception state (exceptions being handled), kept per fiber so a
@@ -40,23 +44,16 @@ struct Fiber {
   template <class Body>
   void start(StackPool& pool, Body&& body);
 
-  bool started() const { return static_cast<bool>(ctx); }
+  bool started() const { return ctx != nullptr; }
 };
 
+// Thrown inside a suspended fiber by unwind() to run its destructors; never catch it for good.
+struct ForcedUnwind {};
+
 namespace detail {
-// Boost.Context's StackAllocator over a pooled stack obtained in advance.
-struct PooledStack {
-  StackPool* pool;
-  Stack stack;
-  boost::context::stack_context allocate() const noexcept {
-    boost::context::stack_context sc;
-    sc.size = stack.size;
-    sc.sp = stack.top();
-    return sc;
-  }
-  void deallocate(boost::context::stack_context&) noexcept { pool->release(stack); }
-};
 void annotate_new(Fiber& f) noexcept;
+template <class Body>
+void entry(boost::context::detail::transfer_t t) noexcept;
 }  // namespace detail
 
 }  // namespace spindle::fibers
@@ -67,17 +64,44 @@ void annotate_new(Fiber& f) noexcept;
 
 namespace spindle::fibers {
 
+namespace detail {
+template <class Body>
+struct Entry {
+  StackPool* pool;
+  Body body;
+};
+
+template <class Body>
+void entry(boost::context::detail::transfer_t t) noexcept {
+  Fiber& self = *static_cast<Fiber*>(t.data);
+  auto* e = static_cast<Entry<Body>*>(self.entry);
+  Fiber* dead = switched_in(self, t.fctx);
+  Fiber* next;
+  try {
+    next = e->body(dead);
+  } catch (const ForcedUnwind&) {
+    next = t_unwind_return;
+  }
+  StackPool* pool = e->pool;
+  e->~Entry<Body>();
+  exit_to(self, *next, *pool);
+}
+}  // namespace detail
+
 template <class Body>
 void Fiber::start(StackPool& pool, Body&& body) {
+  using E = detail::Entry<std::decay_t<Body>>;
   stack = pool.allocate();
   StackPool::set_owner(stack, this);
   detail::annotate_new(*this);
-  ctx = boost::context::fiber(
-      std::allocator_arg, detail::PooledStack{&pool, stack},
-      [this, body = std::forward<Body>(body)](boost::context::fiber&& from) mutable {
-        Fiber* next = body(detail::switched_in(*this, std::move(from)));
-        return detail::exit_to(*this, *next);
-      });
+  // The body lives at the top of the stack; the fiber's frames start 64 bytes below it.
+  auto top = reinterpret_cast<std::uintptr_t>(stack.top());
+  auto* e = new (reinterpret_cast<void*>((top - sizeof(E)) & ~std::uintptr_t{63}))
+      E{&pool, std::forward<Body>(body)};
+  entry = e;
+  std::byte* sp = reinterpret_cast<std::byte*>(e) - 64;
+  ctx = boost::context::detail::make_fcontext(
+      sp, static_cast<std::size_t>(sp - stack.bottom), &detail::entry<std::decay_t<Body>>);
 }
 
 }  // namespace spindle::fibers

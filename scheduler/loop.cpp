@@ -358,9 +358,8 @@ void Loop::destroy_stuck_fibers() noexcept {
                          "unwinding them:\n{}", out.str());
   while (detail::TaskBase* t = live_head_) {
     current_ = t;
-    t->ctx = {};  // Boost.Context unwinds the suspended stack (forced_unwind), then frees it;
-    current_ = nullptr;  // run_on_fiber took it off the live list on the way out
-    t->release();  // the fiber's own reference
+    after_switch(fibers::unwind(loop_fiber_, *t));  // run_on_fiber takes it off the live list
+    current_ = nullptr;
   }
 }
 

@@ -1,6 +1,5 @@
 #include "scheduler/task.hpp"
 
-#include <boost/context/detail/exception.hpp>
 #include <spdlog/spdlog.h>
 
 #include <stdexcept>
@@ -31,8 +30,8 @@ void TaskBase::run_on_fiber() {
   } catch (const CancelledError&) {
     cancelled = true;
     error = std::current_exception();
-  } catch (const boost::context::detail::forced_unwind&) {
-    // The loop is destroying this stuck fiber: let Boost.Context unwind it to its end.
+  } catch (const fibers::ForcedUnwind&) {
+    // The loop is unwinding this stuck fiber (fibers::unwind): let it reach its end.
     root_scope.exit();
     state = State::done;
     loop->remove_live(*this);
