@@ -25,12 +25,17 @@ void detail::throw_cancelled(const CancelScope* s) {
   throw CancelledError(s ? s->message() : std::string());
 }
 
+const std::string& CancelScope::message() const {
+  static const std::string none;
+  return message_ ? *message_ : none;
+}
+
 CancelScope::~CancelScope() { assert(!entered_ && "CancelScope destroyed while entered"); }
 
 void CancelScope::cancel(std::string message) {
   if (cancel_called_) return;
   cancel_called_ = true;
-  message_ = std::move(message);
+  if (!message.empty()) message_ = std::make_unique<std::string>(std::move(message));
   if (entered_) {
     owner_->loop->disarm(timer_);
     deliver();

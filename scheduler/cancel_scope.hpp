@@ -3,6 +3,7 @@
 // opened inside it. Cancellation is level-triggered: once a scope is cancelled, every parking call
 // inside it throws CancelledError until the code leaves the scope. A shielded scope keeps outer
 // cancellation out (its own cancel() and deadline still apply). Timeouts are deadlines on scopes.
+#include <memory>
 #include <optional>
 #include <string>
 #include <type_traits>
@@ -77,7 +78,7 @@ class CancelScope {
   void exit() noexcept;
   // Whether a CancelledError leaving the body belongs to this scope (and so stops here).
   bool owns_cancellation() const;
-  const std::string& message() const { return message_; }
+  const std::string& message() const;
   CancelScope* parent() const { return parent_; }
   // The scope whose cancellation reaches code whose innermost scope is `s`, or nullptr.
   static const CancelScope* cancelled_from(const CancelScope* s) {
@@ -101,7 +102,7 @@ class CancelScope {
   CancelScope* next_sibling_ = nullptr;
   CancelScope* prev_sibling_ = nullptr;
   CancelScope* outer_in_task_ = nullptr;  // the owner's innermost scope before entering this one
-  std::string message_;
+  std::unique_ptr<std::string> message_;  // only cancel(msg) with a message allocates
   detail::TimerNode timer_;
   bool entered_ = false;
   bool cancel_called_ = false;

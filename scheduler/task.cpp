@@ -46,8 +46,10 @@ void TaskBase::run_on_fiber() {
     o->unlink();
     o->on_done(*this);
   }
-  for (auto& cb : done_callbacks) loop->call_soon(std::move(cb));
-  done_callbacks.clear();
+  if (done_callbacks) {
+    for (auto& cb : *done_callbacks) loop->call_soon(std::move(cb));
+    done_callbacks.reset();
+  }
   loop->remove_live(*this);
 }
 
@@ -142,7 +144,10 @@ void TaskRef::add_done_callback(std::function<void(const TaskRef&)> fn) const {
   detail::TaskBase& b = base();
   auto call = [fn = std::move(fn), self = *this] { fn(self); };
   if (b.done()) b.loop->call_soon(std::move(call));
-  else b.done_callbacks.emplace_back(std::move(call));
+  else {
+    if (!b.done_callbacks) b.done_callbacks = std::make_unique<std::vector<std::function<void()>>>();
+    b.done_callbacks->emplace_back(std::move(call));
+  }
 }
 
 TaskRef current_task() { return TaskRef(&detail::running_task("current_task")); }

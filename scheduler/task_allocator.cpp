@@ -7,8 +7,8 @@
 namespace spindle::detail {
 namespace {
 
-constexpr std::size_t kClassBytes = 64;
-constexpr std::size_t kClasses = 32;            // blocks up to 2 KiB are cached
+constexpr std::size_t kClassBytes = 16;
+constexpr std::size_t kClasses = 128;           // blocks up to 2 KiB are cached
 constexpr std::size_t kMaxCachedPerClass = 4096;
 
 struct FreeBlock {

@@ -1,6 +1,6 @@
 #pragma once
 // Task objects are allocated and freed at the rate of spawns; a per-thread cache of recently freed
-// blocks (by 64-byte size class, bounded) keeps that off malloc's slow paths.
+// blocks (by 16-byte size class, bounded) keeps that off malloc's slow paths.
 #include <cstddef>
 
 namespace spindle::detail {

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <exception>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <type_traits>
@@ -76,7 +77,7 @@ class TaskBase : public Runnable, public fibers::Fiber {
   CancelScope* scope = nullptr;         // innermost scope the fiber is in
   Waiter* waiter = nullptr;             // set while parked
   WaitQueue joiners;
-  std::vector<std::function<void()>> done_callbacks;
+  std::unique_ptr<std::vector<std::function<void()>>> done_callbacks;  // rarely used
   DoneObserver* observers = nullptr;
   TaskBase* live_prev = nullptr;  // the loop's list of unfinished tasks
   TaskBase* live_next = nullptr;
