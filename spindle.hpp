@@ -13,3 +13,6 @@
 #include "sync/exception_group.hpp"
 #include "sync/gather.hpp"
 #include "sync/task_group.hpp"
+#include "sync/as_completed.hpp"
+#include "sync/wait.hpp"
+#include "sync/wait_for.hpp"

@@ -160,7 +160,7 @@ void Loop::remove_live(detail::TaskBase& t) noexcept {
 }
 
 bool Loop::has_external_work() const {
-  return !timers_.empty() || external_ > 0 ||
+  return !timers_.empty() || external_ > 0 || main_just_finished() ||
          threadsafe_pending_.load(std::memory_order_relaxed) > 0;
 }
 
@@ -205,7 +205,7 @@ void Loop::suspend_slow(detail::TaskBase* self, detail::Runnable* next) {
 fibers::Fiber* Loop::next_after_exit() {
   if (debug_) debug_check_slow(*current_);
   detail::Runnable* next = ready_.front();
-  if (next && next->kind == detail::Runnable::Kind::fiber) {
+  if (next && next->kind == detail::Runnable::Kind::fiber && current_ != main_) {
     ready_.pop_front();
     auto* to = static_cast<detail::TaskBase*>(next);
     current_ = to;
@@ -251,7 +251,9 @@ void Loop::run_callback(detail::Callback& c) noexcept {
 
 void Loop::run_ready() {
   unsigned since_poll = 0;
-  while (!ready_.empty()) {
+  // Returns to drive() as soon as the main fiber is done, so leftovers get reaped even if some
+  // fiber keeps yielding forever.
+  while (!ready_.empty() && !main_just_finished()) {
     if (++since_poll >= kSwitchesBetweenPolls && has_external_work()) {
       since_poll = 0;
       poll_reactor();
@@ -307,12 +309,13 @@ void Loop::cancel_all_live(const char* why) {
 }
 
 void Loop::drive(detail::TaskBase& main) {
-  bool reaping = false;
+  main_ = &main;
+  reaping_ = false;
   std::string deadlock;
   for (;;) {
     run_ready();
-    if (!reaping && main.done()) reaping = true;
-    if (reaping) {
+    if (!reaping_ && main.done()) reaping_ = true;
+    if (reaping_) {
       if (live_count_ == 0) break;
       // Also catches fibers spawned while others were being reaped; cancel() is idempotent.
       cancel_all_live(deadlock.empty() ? "run() is ending: leftover fiber cancelled" : "deadlock");
@@ -336,12 +339,12 @@ void Loop::drive(detail::TaskBase& main) {
       }
       continue;
     }
-    if (!reaping) {  // the main fiber is parked and nothing can ever wake anything
+    if (!reaping_) {  // the main fiber is parked and nothing can ever wake anything
       std::ostringstream out;
       out << "deadlock: every fiber is parked and nothing (timer, I/O, thread) can wake them:\n";
       describe_parked(*this, out);
       deadlock = out.str();
-      reaping = true;
+      reaping_ = true;
       continue;
     }
     destroy_stuck_fibers();
@@ -405,6 +408,7 @@ void Loop::close() noexcept {
   threadsafe_pending_.store(0);
   external_ = 0;
   running_ = false;
+  main_ = nullptr;
   detail::t_running_loop = nullptr;
 }
 

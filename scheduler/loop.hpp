@@ -148,6 +148,10 @@ class Loop {
   void debug_note_resumed() noexcept;
 
   detail::TaskBase* current_ = nullptr;
+  detail::TaskBase* main_ = nullptr;  // run()'s main fiber
+  bool reaping_ = false;              // main is done; leftovers are being cancelled
+  // The loop must take over now: the main fiber ended and leftovers are not being reaped yet.
+  bool main_just_finished() const { return main_->done() && !reaping_; }
   detail::ReadyQueue ready_;
   detail::TimerHeap timers_;
   fibers::Fiber loop_fiber_;  // this thread's own context, where the loop itself runs

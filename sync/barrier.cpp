@@ -1,0 +1,57 @@
+#include "sync/barrier.hpp"
+
+#include <string>
+
+#include "scheduler/sleep.hpp"
+
+namespace spindle {
+
+namespace {
+// A waiter woken with this in its slot was released by abort()/reset(), not by the last arrival.
+char broken_marker;
+
+std::size_t checked_parties(std::ptrdiff_t parties) {
+  if (parties <= 0) {
+    throw std::invalid_argument("spindle::Barrier: parties must be > 0, got " +
+                                std::to_string(parties));
+  }
+  return static_cast<std::size_t>(parties);
+}
+}  // namespace
+
+Barrier::Barrier(std::ptrdiff_t parties) : parties_(checked_parties(parties)) {}
+
+std::size_t Barrier::wait() {
+  raise_if_cancelled();
+  if (broken_) throw BrokenBarrierError("spindle::Barrier::wait: the barrier is broken");
+  const std::size_t index = waiters_.size();
+  if (index + 1 == parties_) {
+    waiters_.wake_all();  // the round is complete; the barrier is empty for the next one
+    return index;
+  }
+  Waiter w("Barrier.wait");
+  waiters_.wait(w);
+  if (w.slot == &broken_marker) {
+    throw BrokenBarrierError("spindle::Barrier::wait: the barrier was reset or aborted");
+  }
+  return index;
+}
+
+void Barrier::break_waiters() {
+  while (Waiter* w = waiters_.front()) {
+    w->slot = &broken_marker;
+    wake(*w);
+  }
+}
+
+void Barrier::reset() {
+  break_waiters();
+  broken_ = false;
+}
+
+void Barrier::abort() {
+  broken_ = true;
+  break_waiters();
+}
+
+}  // namespace spindle

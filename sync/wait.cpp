@@ -1,0 +1,28 @@
+#include "sync/wait.hpp"
+
+#include <stdexcept>
+
+#include "scheduler/loop.hpp"
+#include "sync/detail/completion_watch.hpp"
+
+namespace spindle::detail {
+
+void wait_tasks(const std::vector<TaskBase*>& tasks, const WaitOptions& opts) {
+  if (tasks.empty()) throw std::invalid_argument("spindle::wait: the set of tasks is empty");
+  std::optional<TimePoint> deadline;
+  if (opts.timeout) deadline = this_loop().time() + std::max(*opts.timeout, Duration::zero());
+  CompletionWatch watch(tasks);
+  watch.wait_until(
+      [&](const CompletionWatch& w) {
+        const bool all = w.finished().size() == w.total();
+        switch (opts.return_when) {
+          case ReturnWhen::first_completed: return !w.finished().empty();
+          case ReturnWhen::first_exception: return all || w.any_failed();
+          case ReturnWhen::all_completed: break;
+        }
+        return all;
+      },
+      deadline);
+}
+
+}  // namespace spindle::detail
