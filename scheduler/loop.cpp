@@ -244,6 +244,8 @@ void Loop::run_callback(detail::Callback& c) noexcept {
       detail::logger().error("exception in loop callback: {}", e.what());
     } catch (const CancelledError&) {
       detail::logger().error("CancelledError escaped a loop callback");
+    } catch (...) {  // the loop's own context, never a fiber: no forced unwind passes here
+      detail::logger().error("exception in loop callback: unknown exception type");
     }
   }
   c.release();
@@ -316,7 +318,8 @@ void Loop::drive(detail::TaskBase& main) {
     run_ready();
     if (!reaping_ && main.done()) reaping_ = true;
     if (reaping_) {
-      if (live_count_ == 0) break;
+      // Callbacks queued before the main fiber ended still run (asyncio does the same).
+      if (live_count_ == 0 && ready_.empty()) break;
       // Also catches fibers spawned while others were being reaped; cancel() is idempotent.
       cancel_all_live(deadlock.empty() ? "run() is ending: leftover fiber cancelled" : "deadlock");
       if (!ready_.empty()) continue;
