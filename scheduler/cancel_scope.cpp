@@ -52,14 +52,32 @@ void CancelScope::on_deadline(detail::TimerNode& t) {
 void CancelScope::arm_deadline() {
   if (!entered_ || cancel_called_) return;
   Loop& loop = *owner_->loop;
+  lazy_ = false;
   if (!deadline.value_) {
-    loop.disarm(timer_);
-  } else if (*deadline.value_ <= loop.time()) {
-    loop.disarm(timer_);
+    if (timer_.armed()) loop.disarm(timer_);
+  } else if (*deadline.value_ <= loop.time_lower_bound()) {
+    // Certainly past (no clock read). A deadline between that bound and now is armed and fires at
+    // the loop's next timer check.
+    if (timer_.armed()) loop.disarm(timer_);
     deadline_hit_ = true;
     cancel();
+  } else if (loop.current() == owner_) {
+    // Only the owner's next park or yield can be cut short by it: arm it then (arm_lazy), so a
+    // body that finishes without parking never touches the timer heap.
+    if (timer_.armed()) loop.disarm(timer_);
+    lazy_ = true;
+    owner_->lazy_deadlines = true;
   } else {
     loop.arm(timer_, *deadline.value_);
+  }
+}
+
+void CancelScope::arm_lazy(detail::TaskBase& t) {
+  t.lazy_deadlines = false;
+  for (CancelScope* s = t.scope; s && s->owner_ == &t; s = s->parent_) {
+    if (!s->lazy_) continue;
+    s->lazy_ = false;
+    t.loop->arm(s->timer_, *s->deadline.value_);
   }
 }
 
@@ -90,7 +108,8 @@ void CancelScope::enter(detail::TaskBase* owner, CancelScope* parent) {
 
 void CancelScope::exit() noexcept {
   if (!entered_) return;
-  if (timer_.armed()) owner_->loop->disarm(timer_);
+  if (lazy_) lazy_ = false;
+  else if (timer_.armed()) owner_->loop->disarm(timer_);
   owner_->scope = outer_in_task_;
   if (parent_) parent_->unlink_child(this);
   entered_ = false;

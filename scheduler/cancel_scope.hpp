@@ -92,6 +92,11 @@ class CancelScope {
  private:
   static void on_deadline(detail::TimerNode& t);
   void arm_deadline();
+ public:
+  // Arms the deadlines `t`'s scopes deferred while it ran; called by park and yield_now.
+  static void arm_lazy(detail::TaskBase& t);
+
+ private:
   void deliver();  // wakes every fiber parked inside this scope (not behind a shield)
   void link_child(CancelScope* c);
   void unlink_child(CancelScope* c);
@@ -108,6 +113,7 @@ class CancelScope {
   bool cancel_called_ = false;
   bool cancelled_caught_ = false;
   bool deadline_hit_ = false;
+  bool lazy_ = false;  // deadline set, timer not armed until the owner parks
 };
 
 namespace detail {

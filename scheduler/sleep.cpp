@@ -19,6 +19,7 @@ void yield_now() {
   if (const CancelScope* s = CancelScope::cancelled_from(self.scope)) [[unlikely]] {
     detail::throw_cancelled(s);
   }
+  if (self.lazy_deadlines) CancelScope::arm_lazy(self);
   Loop& loop = *self.loop;
   loop.make_ready(self);
   loop.suspend();
@@ -41,6 +42,9 @@ void sleep(Duration d) {
 namespace spindle::detail {
 std::optional<TimePoint> deadline_after(std::optional<Duration> d) {
   if (!d) return std::nullopt;
-  return this_loop().time() + std::max(*d, Duration::zero());
+  Loop* running = t_running_loop;
+  Loop& loop = running ? *running : this_loop();
+  if (*d <= Duration::zero()) return loop.time_lower_bound();  // already expired, as asyncio
+  return loop.time() + *d;
 }
 }  // namespace spindle::detail

@@ -15,10 +15,15 @@ void raise_if_cancelled();
 
 void sleep_until(TimePoint deadline);
 void sleep(Duration d);
+// Any chrono duration (e.g. std::chrono::duration<double>), rounded up to whole nanoseconds.
+template <class Rep, class Period>
+void sleep(std::chrono::duration<Rep, Period> d) {
+  sleep(std::chrono::ceil<Duration>(d));
+}
 
 template <class Rep, class Period, class T>
 T sleep(std::chrono::duration<Rep, Period> d, T value) {
-  sleep(std::chrono::duration_cast<Duration>(d));
+  sleep(std::chrono::ceil<Duration>(d));
   return value;
 }
 

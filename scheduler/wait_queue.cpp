@@ -28,6 +28,7 @@ WakeReason park(Waiter& w, std::optional<TimePoint> deadline) {
   }
   w.task_ = &self;
   if (w.reason_ != WakeReason::pending) return w.reason_;  // woken before it even parked
+  if (self.lazy_deadlines) CancelScope::arm_lazy(self);
   if (deadline) loop.arm(w.timer_, *deadline);
   self.waiter = &w;
   self.parked_since = loop.cached_time();

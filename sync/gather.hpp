@@ -73,6 +73,13 @@ Outcome<R> outcome_of(const Task<R>& t) {
   return Outcome<R>(value_of(t));
 }
 
+// Spawns the callables in argument order: a braced list is evaluated left to right, unlike the
+// arguments of make_tuple (g++ evaluates those right to left).
+template <class... Fs>
+auto tasks_in_order(Fs&&... fs) {
+  return std::tuple<decltype(as_task(std::forward<Fs>(fs)))...>{as_task(std::forward<Fs>(fs))...};
+}
+
 template <class... Ts>
 void wait_tuple(const std::tuple<Ts...>& tasks, bool keep_going) {
   std::vector<TaskBase*> v;
@@ -111,7 +118,7 @@ void wait_vector(const std::vector<Task<R>>& tasks, bool keep_going) {
 template <class... Fs>
   requires(sizeof...(Fs) > 1 || (!std::ranges::range<std::remove_cvref_t<Fs>> && ...))
 auto gather(Fs&&... fs) {
-  auto tasks = std::make_tuple(detail::as_task(std::forward<Fs>(fs))...);
+  auto tasks = detail::tasks_in_order(std::forward<Fs>(fs)...);
   detail::wait_tuple(tasks, false);
   return std::apply([](const auto&... t) { return std::make_tuple(detail::value_of(t)...); },
                     tasks);
@@ -133,7 +140,7 @@ auto gather(Range&& r) {
 template <class... Fs>
   requires(sizeof...(Fs) > 1 || (!std::ranges::range<std::remove_cvref_t<Fs>> && ...))
 auto gather(ReturnExceptions, Fs&&... fs) {
-  auto tasks = std::make_tuple(detail::as_task(std::forward<Fs>(fs))...);
+  auto tasks = detail::tasks_in_order(std::forward<Fs>(fs)...);
   detail::wait_tuple(tasks, true);
   return std::apply([](const auto&... t) { return std::make_tuple(detail::outcome_of(t)...); },
                     tasks);

@@ -169,6 +169,3 @@ class Generator : public std::ranges::view_interface<Generator<T>> {
 };
 
 }  // namespace spindle
-
-template <class T>
-inline constexpr bool std::ranges::enable_borrowed_range<spindle::Generator<T>> = false;

@@ -144,6 +144,17 @@ struct ChildResult {
   std::string output;  // stdout and stderr, interleaved
   bool exited_with(int code) const { return WIFEXITED(status) && WEXITSTATUS(status) == code; }
   bool killed_by(int sig) const { return WIFSIGNALED(status) && WTERMSIG(status) == sig; }
+  // Died of a segmentation fault. Under AddressSanitizer, ASan's own SEGV handler (to which
+  // spindle passes faults that are not stack overflows) reports it and exits non-zero instead.
+  bool died_of_segv() const {
+#if defined(__SANITIZE_ADDRESS__)
+    if (WIFEXITED(status) && WEXITSTATUS(status) != 0 &&
+        output.find("AddressSanitizer: SEGV") != std::string::npos) {
+      return true;
+    }
+#endif
+    return killed_by(SIGSEGV);
+  }
 };
 
 // Runs `argv` (argv[0] = path) with `extra_env` ("NAME=value") added to this environment.

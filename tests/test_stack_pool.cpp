@@ -191,7 +191,7 @@ TEST_CASE("writing into the guard page below a stack faults (forked child)") {
       volatile std::byte* below = s.bottom - 1;
       *below = std::byte{1};
     });
-    CHECK(r.killed_by(SIGSEGV));
+    CHECK(r.died_of_segv());
     CHECK(r.output.find("stack overflow") == std::string::npos);
   }
   SUBCASE("the lowest byte of the guard page of a reused stack in a second slab") {
@@ -205,7 +205,7 @@ TEST_CASE("writing into the guard page below a stack faults (forked child)") {
       volatile std::byte* bottom_of_guard = s.bottom - kPage;
       *bottom_of_guard = std::byte{1};
     });
-    CHECK(r.killed_by(SIGSEGV));
+    CHECK(r.died_of_segv());
   }
   SUBCASE("a guard hit on a stack owned by a fiber is reported by name, then abort()") {
     auto r = in_forked_child([] {
@@ -227,10 +227,12 @@ TEST_CASE("writing into the guard page below a stack faults (forked child)") {
     auto r = in_forked_child([] {
       StackPool pool(k64K);
       pool.allocate();
-      volatile int* null = nullptr;
-      *null = 1;
+      // A page of our own with no access (not a null pointer: UBSan would report that first).
+      void* page = mmap(nullptr, kPage, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+      volatile int* p = static_cast<int*>(page);
+      *p = 1;
     });
-    CHECK(r.killed_by(SIGSEGV));
+    CHECK(r.died_of_segv());
     CHECK(r.output.find("stack overflow") == std::string::npos);
   }
 }
@@ -241,11 +243,16 @@ TEST_CASE("guard pages do not split the slab's mapping (MADV_GUARD_INSTALL), els
   REQUIRE(r.exited_with(0));
   INFO(r.output);
   if (r.output.find("mode=guard_install") != std::string::npos) {
-    // One mapping for the slab at most (it may also merge with a neighbour).
-    const bool few = r.output.find("added_mappings=0 ") != std::string::npos ||
-                     r.output.find("added_mappings=1 ") != std::string::npos ||
-                     r.output.find("added_mappings=2 ") != std::string::npos;
-    CHECK(few);
+    // One mapping for the slab at most (it may also merge with a neighbour). AddressSanitizer's
+    // allocator maps memory of its own meanwhile; mprotect guards would still add >= 100.
+    const auto at = r.output.find("added_mappings=");
+    REQUIRE(at != std::string::npos);
+    const int added = std::stoi(r.output.substr(at + 15));
+#if defined(__SANITIZE_ADDRESS__)
+    CHECK(added < 50);
+#else
+    CHECK(added <= 2);
+#endif
   } else {
     // A kernel before 6.13: the pool must have fallen back to mprotect, never to no guard.
     CHECK(r.output.find("mode=mprotect") != std::string::npos);

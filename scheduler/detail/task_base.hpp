@@ -76,6 +76,7 @@ class TaskBase : public Runnable, public fibers::Fiber {
   CancelScope* parent_scope = nullptr;  // set for task_group children: the group's scope
   CancelScope* scope = nullptr;         // innermost scope the fiber is in
   Waiter* waiter = nullptr;             // set while parked
+  bool lazy_deadlines = false;          // some scope's deadline waits for the next park
   WaitQueue joiners;
   std::unique_ptr<std::vector<std::function<void()>>> done_callbacks;  // rarely used
   DoneObserver* observers = nullptr;

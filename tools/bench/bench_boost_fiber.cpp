@@ -6,6 +6,10 @@
 //       (one mmap + one mprotect guard per stack: two mappings per fiber, so vm.max_map_count runs
 //       out near 32k fibers; release Boost ignores the failed mprotect and the stack silently has
 //       no guard). Reports how many stacks ended up unguarded. `fixed` = fixedsize_stack, no guard.
+//   bench_boost_fiber pingpong [n]  an int bounced between two fibers through two
+//                                   buffered_channel<int>(2) (capacity 2 holds one item) -> ns/roundtrip
+//   bench_boost_fiber lock [n]      n uncontended fibers::mutex lock()+unlock() -> ns/op
+//   bench_boost_fiber pipeline [n]  1 producer, 4 consumers, buffered_channel<int>(128) -> items/s
 #include <boost/fiber/all.hpp>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -118,6 +122,56 @@ void bench_idle(long n, const std::string& kind) {
   }
 }
 
+void bench_pingpong(long n) {
+  bf::buffered_channel<int> ping(2), pong(2);
+  const auto t0 = bench::Clock::now();
+  bf::fiber echo([&] {
+    for (long i = 0; i < n; ++i) pong.push(ping.value_pop());
+  });
+  long sum = 0;
+  for (long i = 0; i < n; ++i) {
+    ping.push(static_cast<int>(i));
+    sum += pong.value_pop();
+  }
+  echo.join();
+  const double ns = bench::ns_since(t0);
+  if (sum != (n - 1) * n / 2 && n < 65536) std::abort();
+  bench::report("boost_fiber", "pingpong", ns / static_cast<double>(n), "ns/roundtrip");
+}
+
+void bench_lock(long n) {
+  bf::mutex m;
+  volatile long counter = 0;
+  const auto t0 = bench::Clock::now();
+  for (long i = 0; i < n; ++i) {
+    m.lock();
+    counter = counter + 1;
+    m.unlock();
+  }
+  const double ns = bench::ns_since(t0);
+  if (counter != n) std::abort();
+  bench::report("boost_fiber", "lock", ns / static_cast<double>(n), "ns/op");
+}
+
+void bench_pipeline(long n) {
+  bf::buffered_channel<int> ch(128);
+  long received = 0;
+  const auto t0 = bench::Clock::now();
+  std::vector<bf::fiber> consumers;
+  for (int c = 0; c < 4; ++c) {
+    consumers.emplace_back([&] {
+      int v;
+      while (ch.pop(v) == bf::channel_op_status::success) ++received;
+    });
+  }
+  for (long i = 0; i < n; ++i) ch.push(static_cast<int>(i));
+  ch.close();
+  for (auto& f : consumers) f.join();
+  const double ns = bench::ns_since(t0);
+  if (received != n) std::abort();
+  bench::report("boost_fiber", "pipeline", static_cast<double>(n) / (ns * 1e-9), "items/s");
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -128,6 +182,9 @@ int main(int argc, char** argv) {
     bench_spawn(bench::arg_or(argc, argv, 2, 1'000'000), bench::arg_or(argc, argv, 3, 1000));
   else if (w == "idle" && argc > 2)
     bench_idle(bench::arg_or(argc, argv, 2, 0), argc > 3 ? argv[3] : "protected");
+  else if (w == "pingpong") bench_pingpong(bench::arg_or(argc, argv, 2, 1'000'000));
+  else if (w == "lock") bench_lock(bench::arg_or(argc, argv, 2, 10'000'000));
+  else if (w == "pipeline") bench_pipeline(bench::arg_or(argc, argv, 2, 1'000'000));
   else return bench::usage(argv[0]);
   return 0;
 }

@@ -45,8 +45,13 @@ inline int usage(const char* prog) {
   std::fprintf(stderr,
                "usage: %s yield [iterations_per_fiber=1000000]\n"
                "       %s spawn [total=1000000] [batch=1000]\n"
-               "       %s idle N\n",
-               prog, prog, prog);
+               "       %s idle N\n"
+               "       %s pingpong [round_trips=1000000]\n"
+               "       %s lock [n=10000000]\n"
+               "       %s pipeline [items=1000000]\n"
+               "       %s timeout [n=1000000]\n"
+               "       %s gather [total=1000000] [batch=1000]\n",
+               prog, prog, prog, prog, prog, prog, prog, prog);
   return 2;
 }
 

@@ -3,6 +3,14 @@
 //   bench_spindle spawn [n] [batch] n trivial fibers, spawn `batch` then join them all -> ns/fiber
 //   bench_spindle idle N            N fibers each sleeping 1 s (real clock) -> bytes/fiber, ms
 //                                   (a fiber that wakes before all N have started sleeps again)
+//   bench_spindle timeout [n]       n x timeout(1 h, body) whose body returns at once: the deadline
+//                                   armed and disarmed, never fired           -> ns/op
+//   bench_spindle gather [n] [batch] n trivial callables, gather() of `batch` at a time, and the
+//                                   same n as spawn `batch` + join them all   -> ns/child, ns/fiber
+//   bench_spindle pingpong [n]      an int bounced n times between two fibers through two
+//                                   Queue<int>(1)                           -> ns/roundtrip
+//   bench_spindle lock [n]          n uncontended Lock lock()+unlock()       -> ns/op
+//   bench_spindle pipeline [n]      1 producer, 4 consumers, Queue<int>(128), n items -> items/s
 #include <spindle.hpp>
 
 #include <string>
@@ -80,6 +88,120 @@ void bench_idle(long n) {
   });
 }
 
+// Ping-pong: main puts i into `ping`, the echo fiber gets it and puts it into `pong`, main gets
+// it back. Each put hands the item straight to the parked getter.
+void bench_pingpong(long n) {
+  const double ns = spindle::run([n] {
+    spindle::Queue<int> ping(1), pong(1);
+    const auto t0 = bench::Clock::now();
+    auto echo = spindle::spawn([&] {
+      for (long i = 0; i < n; ++i) pong.put(ping.get());
+    });
+    long sum = 0;
+    for (long i = 0; i < n; ++i) {
+      ping.put(static_cast<int>(i));
+      sum += pong.get();
+    }
+    echo.join();
+    const double elapsed = bench::ns_since(t0);
+    if (sum != (n - 1) * n / 2 && n < 65536) std::abort();
+    return elapsed;
+  });
+  bench::report("spindle", "pingpong", ns / static_cast<double>(n), "ns/roundtrip");
+}
+
+void bench_lock(long n) {
+  const double ns = spindle::run([n] {
+    spindle::Lock lock;
+    volatile long counter = 0;
+    const auto t0 = bench::Clock::now();
+    for (long i = 0; i < n; ++i) {
+      lock.lock();
+      counter = counter + 1;
+      lock.unlock();
+    }
+    const double elapsed = bench::ns_since(t0);
+    if (counter != n) std::abort();
+    return elapsed;
+  });
+  bench::report("spindle", "lock", ns / static_cast<double>(n), "ns/op");
+}
+
+void bench_pipeline(long n) {
+  constexpr int kConsumers = 4;
+  const double ns = spindle::run([n] {
+    spindle::Queue<int> q(128);
+    long received = 0;
+    const auto t0 = bench::Clock::now();
+    std::vector<spindle::Task<void>> consumers;
+    for (int c = 0; c < kConsumers; ++c) {
+      consumers.push_back(spindle::spawn([&] {
+        try {
+          for (;;) {
+            q.get();
+            ++received;
+          }
+        } catch (const spindle::QueueShutDown&) {
+        }
+      }));
+    }
+    for (long i = 0; i < n; ++i) q.put(static_cast<int>(i));
+    q.shutdown();  // the consumers drain what is left, then stop
+    for (auto& t : consumers) t.join();
+    const double elapsed = bench::ns_since(t0);
+    if (received != n) std::abort();
+    return elapsed;
+  });
+  bench::report("spindle", "pipeline", static_cast<double>(n) / (ns * 1e-9), "items/s");
+}
+
+void bench_timeout(long n) {
+  const double ns = spindle::run([n] {
+    long sum = 0;
+    // Warm-up: the timer heap's storage is not what is measured.
+    for (long i = 0; i < 1000; ++i) sum += spindle::timeout(1h, [i] { return i & 1; });
+    const auto t0 = bench::Clock::now();
+    for (long i = 0; i < n; ++i) sum += spindle::timeout(1h, [i] { return i & 1; });
+    const double elapsed = bench::ns_since(t0);
+    if (sum != 500 + n / 2 || spindle::this_loop().timer_count() != 0) std::abort();
+    return elapsed;
+  });
+  bench::report("spindle", "timeout", ns / static_cast<double>(n), "ns/op");
+}
+
+// gather(range of callables) against spawn + join of the same children, in one process so the
+// two figures share the machine's state; alternating batches, so drift hits both alike.
+void bench_gather(long total, long batch) {
+  spindle::run([total, batch] {
+    long count = 0;
+    auto child = [&count] { ++count; };
+    const std::vector<decltype(child)> children(static_cast<std::size_t>(batch), child);
+    std::vector<spindle::Task<void>> tasks;
+    tasks.reserve(static_cast<std::size_t>(batch));
+    auto spawn_join = [&] {
+      for (long i = 0; i < batch; ++i) tasks.push_back(spindle::spawn(child));
+      for (auto& t : tasks) t.join();
+      tasks.clear();
+    };
+    spindle::gather(children);  // warm-up
+    spawn_join();
+    double gather_ns = 0, spawn_ns = 0;
+    for (long done = 0; done < total; done += batch) {
+      auto t0 = bench::Clock::now();
+      spindle::gather(children);
+      gather_ns += bench::ns_since(t0);
+      t0 = bench::Clock::now();
+      spawn_join();
+      spawn_ns += bench::ns_since(t0);
+    }
+    const long rounds = (total + batch - 1) / batch;
+    if (count != 2 * batch * (rounds + 1)) std::abort();
+    const double n = static_cast<double>(rounds * batch);
+    bench::report("spindle", "gather", gather_ns / n, "ns/child");
+    bench::report("spindle_spawn_join", "gather", spawn_ns / n, "ns/fiber");  // the floor
+  });
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -89,6 +211,12 @@ int main(int argc, char** argv) {
   else if (w == "spawn")
     bench_spawn(bench::arg_or(argc, argv, 2, 1'000'000), bench::arg_or(argc, argv, 3, 1000));
   else if (w == "idle" && argc > 2) bench_idle(bench::arg_or(argc, argv, 2, 0));
+  else if (w == "timeout") bench_timeout(bench::arg_or(argc, argv, 2, 1'000'000));
+  else if (w == "gather")
+    bench_gather(bench::arg_or(argc, argv, 2, 1'000'000), bench::arg_or(argc, argv, 3, 1000));
+  else if (w == "pingpong") bench_pingpong(bench::arg_or(argc, argv, 2, 1'000'000));
+  else if (w == "lock") bench_lock(bench::arg_or(argc, argv, 2, 10'000'000));
+  else if (w == "pipeline") bench_pipeline(bench::arg_or(argc, argv, 2, 1'000'000));
   else return bench::usage(argv[0]);
   return 0;
 }
