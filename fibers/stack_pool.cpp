@@ -84,13 +84,13 @@ void StackPool::add_slab() {
   // Slots are handed out from the back of free_, lowest address first.
   for (std::size_t i = slot_count_; i-- > 0;) {
     std::byte* guard = base + i * stride_;
-    free_.push_back(Stack{guard + page_size(), stack_size_, &owners[i], true});
+    free_.push_back(pack(Stack{guard + page_size(), stack_size_, &owners[i], true}));
   }
 }
 
 Stack StackPool::allocate() {
   if (free_.empty()) add_slab();
-  Stack s = free_.back();
+  Stack s = unpack(free_.back());
   free_.pop_back();
   ++in_use_;
   if (free_.size() < low_water_) low_water_ = free_.size();
@@ -106,13 +106,22 @@ Stack StackPool::allocate() {
 void StackPool::release(const Stack& s) noexcept {
   --in_use_;
   *s.owner = nullptr;
-  free_.push_back(s);
+  free_.push_back(pack(s));
+}
+
+StackPool::FreeSlot StackPool::pack(const Stack& s) const {
+  return {s.bottom, reinterpret_cast<std::uintptr_t>(s.owner) | (s.fresh ? 1u : 0u)};
+}
+
+Stack StackPool::unpack(const FreeSlot& f) const {
+  return Stack{f.bottom, stack_size_, reinterpret_cast<const Fiber**>(f.owner_and_fresh & ~std::uintptr_t{1}),
+               (f.owner_and_fresh & 1u) != 0};
 }
 
 void StackPool::trim() noexcept {
   // free_[0, low_water_) were not touched since the previous trim: cold.
   for (std::size_t i = clean_; i < low_water_; ++i) {
-    if (!free_[i].fresh) madvise(free_[i].bottom, free_[i].size, MADV_DONTNEED);
+    if (!(free_[i].owner_and_fresh & 1u)) madvise(free_[i].bottom, stack_size_, MADV_DONTNEED);
   }
   if (low_water_ > clean_) clean_ = low_water_;
   low_water_ = free_.size();

@@ -7,6 +7,7 @@
 // the pool warns once and hands out unguarded stacks rather than failing.
 #include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <memory>
 #include <vector>
@@ -67,7 +68,16 @@ class StackPool {
   std::size_t stack_size_;
   std::size_t stride_;
   std::size_t slot_count_;
-  std::vector<Stack> free_;     // LIFO: the most recently released (hottest) stack on top
+  // A free stack in 16 bytes (a million of them must not cost much): `owner` is its owner-table
+  // slot, its low bit set while the stack is fresh. A deque: growing never copies (no RSS spike).
+  struct FreeSlot {
+    std::byte* bottom;
+    std::uintptr_t owner_and_fresh;
+  };
+  Stack unpack(const FreeSlot& f) const;
+  FreeSlot pack(const Stack& s) const;
+
+  std::deque<FreeSlot> free_;   // LIFO: the most recently released (hottest) stack on top
   std::size_t clean_ = 0;       // free_[0, clean_) hold no resident pages
   std::size_t low_water_ = 0;   // the smallest free_.size() since the previous trim
   std::vector<std::uint32_t> slabs_;
