@@ -31,6 +31,8 @@ struct RunOptions {
 namespace detail {
 struct Callback;
 }
+template <class T>
+class Future;
 
 // Handle to a scheduled callback (call_soon/call_later/call_at); cancel() before it runs stops it.
 class TimerHandle {
@@ -82,6 +84,11 @@ class Loop {
   auto get_executor() {
     return static_cast<IoContext&>(io_context()).get_executor();
   }
+
+  // asyncio's loop.create_future(): the same as constructing a Future<T> (defined in
+  // sync/future.hpp, included by spindle.hpp).
+  template <class T = void>
+  Future<T> create_future();
 
   bool is_running() const { return running_; }
   bool is_closed() const { return closed_.load(std::memory_order_acquire); }

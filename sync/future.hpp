@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "scheduler/errors.hpp"
+#include "scheduler/loop.hpp"
 #include "scheduler/wait_queue.hpp"
 
 namespace spindle {
@@ -126,9 +127,14 @@ void Future<T>::set_exception(std::exception_ptr e) const {
   s_->complete(std::move(e));
 }
 
-// Loop::create_future<T>() of asyncio: an alias of constructing a Future<T>.
+// asyncio's loop.create_future(): an alias of constructing a Future<T>.
 template <class T = void>
 Future<T> create_future() {
+  return Future<T>();
+}
+
+template <class T>
+Future<T> Loop::create_future() {
   return Future<T>();
 }
 

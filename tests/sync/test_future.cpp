@@ -164,3 +164,21 @@ TEST_CASE("Future set from another std::thread through call_soon_threadsafe") {
 }
 
 }  // TEST_SUITE
+
+TEST_CASE("Loop::create_future<T>() makes an unset Future (asyncio's loop.create_future)") {
+  run_virtual([] {
+    const TimePoint t0 = now();
+    auto fut = this_loop().create_future<std::string>();
+    CHECK_FALSE(fut.done());
+    spawn([fut] {
+      sleep(std::chrono::seconds(2));
+      fut.set_result("666");
+    });
+    CHECK(fut.get() == "666");
+    CHECK(now() - t0 == std::chrono::seconds(2));
+    auto v = this_loop().create_future();  // Future<void>
+    v.set_result();
+    v.get();
+    CHECK(v.done());
+  });
+}
