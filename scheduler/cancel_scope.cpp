@@ -112,6 +112,13 @@ void CancelScope::exit() noexcept {
   else if (timer_.armed()) owner_->loop->disarm(timer_);
   owner_->scope = outer_in_task_;
   if (parent_) parent_->unlink_child(this);
+  // Only when a fiber is force-unwound can a scope end before what nests in it (a task group's
+  // children): cut them loose rather than leave them pointing at this dead scope.
+  while (CancelScope* c = first_child_) {
+    first_child_ = c->next_sibling_;
+    c->parent_ = nullptr;
+    c->prev_sibling_ = c->next_sibling_ = nullptr;
+  }
   entered_ = false;
 }
 

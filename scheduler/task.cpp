@@ -31,7 +31,10 @@ void TaskBase::run_on_fiber() {
     cancelled = true;
     error = std::current_exception();
   } catch (const fibers::ForcedUnwind&) {
-    // The loop is unwinding this stuck fiber (fibers::unwind): let it reach its end.
+    // The loop is unwinding this stuck fiber (fibers::unwind): let it reach its end. Whoever
+    // waits for or watches it is being unwound too: detach them, wake nobody.
+    while (Waiter* w = joiners.front()) joiners.unlink(*w);
+    while (DoneObserver* o = observers) o->unlink();
     root_scope.exit();
     state = State::done;
     loop->remove_live(*this);

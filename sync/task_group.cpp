@@ -17,11 +17,17 @@ void TaskGroup::enter() {
 }
 
 void TaskGroup::adopt(detail::TaskBase& t) {
-  (new Child(this))->observe(t);  // deleted by child_done
+  auto* c = new Child(this);  // deleted by child_done (or abandon)
+  c->next = children_;
+  if (children_) children_->prev = c;
+  children_ = c;
+  c->observe(t);
   ++live_;
 }
 
 void TaskGroup::child_done(detail::TaskBase& t, Child* c) {
+  if (c->prev) c->prev->next = c->next; else children_ = c->next;
+  if (c->next) c->next->prev = c->prev;
   delete c;
   --live_;
   if (t.error && !t.cancelled) {
@@ -59,6 +65,15 @@ void TaskGroup::finish(bool body_cancelled_from_outside) {
   if (body_cancelled_from_outside || outer) {
     throw CancelledError(outer ? outer->message() : std::string());
   }
+}
+
+void TaskGroup::abandon() noexcept {
+  while (Child* c = children_) {
+    children_ = c->next;
+    delete c;  // ~DoneObserver unlinks it from its task
+  }
+  live_ = 0;
+  scope_.exit();
 }
 
 }  // namespace spindle

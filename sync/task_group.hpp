@@ -53,6 +53,8 @@ class TaskGroup {
  private:
   struct Child final : detail::DoneObserver {
     TaskGroup* group;
+    Child* prev = nullptr;  // the group's list of children still running
+    Child* next = nullptr;
     explicit Child(TaskGroup* g) : group(g) {}
     void on_done(detail::TaskBase& t) override { group->child_done(t, this); }  // deletes this
   };
@@ -63,10 +65,13 @@ class TaskGroup {
   void record_body_failure(std::exception_ptr e);
   // Waits (shielded) for every child, leaves the scope, then throws what the group must throw.
   void finish(bool body_cancelled_from_outside);
+  // The loop is force-unwinding this fiber: stop watching the children and leave the scope.
+  void abandon() noexcept;
 
   CancelScope scope_;
   WaitQueue idle_;
   std::vector<std::exception_ptr> errors_;
+  Child* children_ = nullptr;
   std::size_t live_ = 0;
   bool failing_ = false;
   bool closed_ = false;
@@ -88,10 +93,18 @@ auto TaskGroup::run(F&& body) {
     }
   } catch (const CancelledError&) {
     cancelled_from_outside = !scope_.owns_cancellation();
+  } catch (const fibers::ForcedUnwind&) {
+    abandon();
+    throw;
   } catch (...) {
     record_body_failure(std::current_exception());
   }
-  finish(cancelled_from_outside);
+  try {
+    finish(cancelled_from_outside);
+  } catch (const fibers::ForcedUnwind&) {
+    abandon();
+    throw;
+  }
   if constexpr (!std::is_void_v<R>) return std::move(*result);
 }
 

@@ -257,3 +257,24 @@ TEST_CASE("a leftover fiber parked inside a shield is unwound, and that is logge
 }
 
 }  // TEST_SUITE
+
+TEST_CASE("a task_group and its child stuck in shields at run end are unwound cleanly") {
+  int destroyed = 0;
+  LogCapture log;
+  run_virtual([&] {
+    spawn([&] {
+      Destroyed outer{destroyed};
+      task_group([&](TaskGroup& tg) {
+        tg.spawn([&] {
+          Destroyed d{destroyed};
+          shield([] { park_forever("child"); });
+        });
+        shield([] { park_forever("body"); });
+      });
+    });
+    yield_now();
+    yield_now();
+  });
+  CHECK(destroyed == 2);
+  CHECK(log.text().find("could not be reaped") != std::string::npos);
+}
