@@ -1,5 +1,5 @@
 // build/samples/tour: every sample, in the order of the material, each under a heading.
-// Real clock by default (the sleeps really take their time: about half a minute in all);
+// Real clock by default (the sleeps really take their time: about two minutes in all);
 // --virtual runs everything at once on the virtual clock with the same output.
 // chess_exhibition would take 13 h of real time, so under the real clock the tour runs it with
 // every duration scaled by 1/3600 (12 s + 1 s) unless --time-scale says otherwise; its printed
