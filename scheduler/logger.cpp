@@ -30,7 +30,7 @@ std::string describe(const std::exception_ptr& e) {
     return ex.what();
   } catch (const CancelledError& c) {
     return std::string("CancelledError: ") + c.what();
-  } catch (...) {
+  } catch (...) {  // a stored exception_ptr, rethrown here only to read it: never a forced unwind
     return "unknown exception";
   }
 }

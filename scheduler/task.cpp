@@ -39,7 +39,7 @@ void TaskBase::run_on_fiber() {
     state = State::done;
     loop->remove_live(*this);
     throw;
-  } catch (...) {
+  } catch (...) {  // the task's outcome (ForcedUnwind and CancelledError are handled above)
     error = std::current_exception();
   }
   root_scope.exit();
