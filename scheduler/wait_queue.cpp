@@ -2,6 +2,7 @@
 
 #include <cassert>
 
+#include "scheduler/detail/running.hpp"
 #include "scheduler/detail/task_base.hpp"
 #include "scheduler/loop.hpp"
 
@@ -20,9 +21,11 @@ void Waiter::on_deadline(detail::TimerNode& t) {
 }
 
 WakeReason park(Waiter& w, std::optional<TimePoint> deadline) {
-  detail::TaskBase& self = detail::running_task("park");
+  Loop* running = detail::t_running_loop;
+  detail::TaskBase* current = running ? running->current() : nullptr;
+  detail::TaskBase& self = current ? *current : detail::running_task("park");
   Loop& loop = *self.loop;
-  if (const CancelScope* s = CancelScope::cancelled_from(self.scope)) {
+  if (const CancelScope* s = CancelScope::cancelled_from(self.scope)) [[unlikely]] {
     if (w.queue_) w.queue_->unlink(w);
     detail::throw_cancelled(s);
   }
@@ -34,8 +37,8 @@ WakeReason park(Waiter& w, std::optional<TimePoint> deadline) {
   self.parked_since = loop.cached_time();
   loop.suspend();
   self.waiter = nullptr;
-  loop.disarm(w.timer_);
-  if (w.reason_ == WakeReason::cancelled) {
+  if (w.timer_.armed()) loop.disarm(w.timer_);
+  if (w.reason_ == WakeReason::cancelled) [[unlikely]] {
     const CancelScope* s = CancelScope::cancelled_from(self.scope);
     detail::throw_cancelled(s);
   }

@@ -10,12 +10,18 @@
 
 namespace spindle::detail {
 
+namespace {
+// Out of line and cold, so the checkpoint's fast path needs no stack frame.
+[[noreturn, gnu::noinline, gnu::cold]] void throw_not_in_fiber(const char* queue, const char* api) {
+  running_task((std::string(queue) + "::" + api).c_str());  // throws the usual logic_error
+  __builtin_unreachable();
+}
+}  // namespace
+
 void QueueCore::checkpoint(const char* api) const {
   Loop* l = t_running_loop;
   TaskBase* self = l ? l->current() : nullptr;
-  if (!self) [[unlikely]] {
-    running_task((std::string(name_) + "::" + api).c_str());  // throws the usual logic_error
-  }
+  if (!self) [[unlikely]] throw_not_in_fiber(name_, api);
   if (const CancelScope* s = CancelScope::cancelled_from(self->scope)) [[unlikely]] {
     throw_cancelled(s);
   }
