@@ -96,7 +96,7 @@ auto TaskGroup::run(F&& body) {
   } catch (const fibers::ForcedUnwind&) {
     abandon();
     throw;
-  } catch (...) {
+  } catch (...) {  // the body's own failure joins the group's (ForcedUnwind rethrown above)
     record_body_failure(std::current_exception());
   }
   try {

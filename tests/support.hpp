@@ -15,6 +15,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <sstream>
@@ -156,6 +157,29 @@ struct ChildResult {
     return killed_by(SIGSEGV);
   }
 };
+
+// Runs `child` in a forked process (stdout and stderr captured) and returns how that process ended.
+// `child` returning means the process exits with status 0.
+inline ChildResult in_forked_child(const std::function<void()>& child) {
+  int fds[2];
+  REQUIRE(pipe(fds) == 0);
+  const pid_t pid = fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    close(fds[0]);
+    dup2(fds[1], STDERR_FILENO);
+    dup2(fds[1], STDOUT_FILENO);
+    child();
+    _exit(0);
+  }
+  close(fds[1]);
+  ChildResult r;
+  char buf[1024];
+  for (ssize_t n; (n = read(fds[0], buf, sizeof buf)) > 0;) r.output.append(buf, std::size_t(n));
+  close(fds[0]);
+  waitpid(pid, &r.status, 0);
+  return r;
+}
 
 // Runs `argv` (argv[0] = path) with `extra_env` ("NAME=value") added to this environment.
 inline ChildResult run_child(const std::vector<std::string>& argv,

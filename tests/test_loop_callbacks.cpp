@@ -179,12 +179,7 @@ namespace {
 // Runs `throwing` as a loop callback in a forked child (so that a std::terminate cannot take the
 // test runner down); returns how the child ended and what it logged.
 ChildResult callback_in_child(void (*throwing)()) {
-  int fds[2];
-  REQUIRE(pipe(fds) == 0);
-  const pid_t pid = fork();
-  REQUIRE(pid >= 0);
-  if (pid == 0) {
-    close(fds[0]);
+  return in_forked_child([throwing] {
     int ran_after = 0;
     std::string text;
     {
@@ -197,16 +192,8 @@ ChildResult callback_in_child(void (*throwing)()) {
       text = log.text();
     }
     text += ran_after ? "[next callback ran]" : "[next callback did not run]";
-    (void)!write(fds[1], text.data(), text.size());
-    _exit(0);
-  }
-  close(fds[1]);
-  ChildResult res;
-  char buf[1024];
-  for (ssize_t n; (n = read(fds[0], buf, sizeof buf)) > 0;) res.output.append(buf, std::size_t(n));
-  close(fds[0]);
-  waitpid(pid, &res.status, 0);
-  return res;
+    (void)!write(STDOUT_FILENO, text.data(), text.size());
+  });
 }
 }  // namespace
 

@@ -25,28 +25,6 @@ namespace {
 const std::size_t kPage = static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
 constexpr std::size_t k64K = 64 * 1024;
 
-// Runs `child` in a forked process (stderr captured) and returns how that process ended.
-// `child` returning means the process exits with status 0.
-ChildResult in_forked_child(const std::function<void()>& child) {
-  int fds[2];
-  REQUIRE(pipe(fds) == 0);
-  const pid_t pid = fork();
-  REQUIRE(pid >= 0);
-  if (pid == 0) {
-    close(fds[0]);
-    dup2(fds[1], STDERR_FILENO);
-    dup2(fds[1], STDOUT_FILENO);
-    child();
-    _exit(0);
-  }
-  close(fds[1]);
-  ChildResult r;
-  char buf[1024];
-  for (ssize_t n; (n = read(fds[0], buf, sizeof buf)) > 0;) r.output.append(buf, std::size_t(n));
-  close(fds[0]);
-  waitpid(pid, &r.status, 0);
-  return r;
-}
 
 bool resident(const std::byte* page) {
   unsigned char v = 0;
