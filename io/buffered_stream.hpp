@@ -1,2 +1,162 @@
 #pragma once
-// (being written)
+// BufferedStream<S>: blocking-looking buffered reads and writes over an Asio byte stream (TCP and
+// Unix sockets, pipes). Every call parks only the calling fiber.
+//
+// Sockets are put in non-blocking mode and tried first, without parking: a read that finds data or
+// a write that fits in the socket buffer costs one system call and no switch; only "would block"
+// parks the fiber until the descriptor is ready (one readiness wait, no second speculative call).
+// Every call is a cancellation point, and 32 calls in a row that never parked yield once, so a
+// connection that always has data cannot starve the others.
+//
+// End of stream is a normal return: read_some → 0, read_until/read_line → what was left (maybe
+// empty); read_exactly → IncompleteReadError with the partial bytes. A cancelled or failed
+// write_all may have written part of its bytes. One reader and one writer fiber at a time.
+#include <boost/asio/buffer.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/asio/error.hpp>
+#include <boost/system/system_error.hpp>
+#include <cstddef>
+#include <cstring>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include "io/errors.hpp"
+#include "io/use_fiber.hpp"
+
+namespace spindle {
+
+namespace detail {
+// A cancellation point for I/O calls that complete without parking; every 32nd in a row yields.
+void io_checkpoint();
+
+template <class S>
+concept PollableStream = requires(S s, boost::system::error_code ec) {
+  s.non_blocking(true);
+  s.async_wait(S::wait_read, use_fiber);
+};
+
+// The read buffer: unread bytes are [begin, end) of one growable block.
+class ReadBuffer {
+ public:
+  std::string_view unread() const { return {data_.get() + begin_, end_ - begin_}; }
+  std::size_t size() const { return end_ - begin_; }
+  // Room for at least `min` more bytes at the end (compacting or growing).
+  boost::asio::mutable_buffer prepare(std::size_t min);
+  void commit(std::size_t n) { end_ += n; }
+  std::string take(std::size_t n);
+  std::size_t take_into(boost::asio::mutable_buffer out);
+
+ private:
+  std::unique_ptr<char[]> data_;
+  std::size_t capacity_ = 0, begin_ = 0, end_ = 0;
+};
+}  // namespace detail
+
+template <class Stream>
+class BufferedStream {
+ public:
+  static constexpr std::size_t kDefaultLimit = 64 * 1024;  // asyncio's StreamReader limit
+
+  explicit BufferedStream(Stream s) : stream_(std::move(s)) {
+    if constexpr (detail::PollableStream<Stream>) {
+      if (stream_.is_open()) stream_.non_blocking(true);
+    }
+  }
+
+  // Up to buffer_size(out) bytes: what is buffered, else one read. 0 only at end of stream.
+  std::size_t read_some(boost::asio::mutable_buffer out) {
+    if (buf_.size() > 0) {
+      detail::io_checkpoint();
+      return buf_.take_into(out);
+    }
+    return read_once(out);
+  }
+  // Exactly n bytes; end of stream first → IncompleteReadError (partial() has what came).
+  std::string read_exactly(std::size_t n) {
+    while (buf_.size() < n) {
+      if (!fill()) throw IncompleteReadError(buf_.take(buf_.size()), n);
+    }
+    if (n == 0) detail::io_checkpoint();
+    return buf_.take(n);
+  }
+  // Up to and including `delim`; at end of stream, what was left. More than `limit` bytes without
+  // `delim` → LimitOverrunError (the bytes stay buffered).
+  std::string read_until(std::string_view delim, std::size_t limit = kDefaultLimit) {
+    if (delim.empty()) throw std::invalid_argument("read_until: delim must not be empty");
+    std::size_t scanned = 0;
+    for (;;) {
+      std::string_view data = buf_.unread();
+      if (auto pos = data.find(delim, scanned); pos != std::string_view::npos) {
+        if (pos + delim.size() > limit) throw LimitOverrunError(limit, data.size());
+        if (scanned == 0) detail::io_checkpoint();
+        return buf_.take(pos + delim.size());
+      }
+      if (data.size() > limit) throw LimitOverrunError(limit, data.size());
+      scanned = data.size() >= delim.size() ? data.size() - delim.size() + 1 : 0;
+      if (!fill()) return buf_.take(buf_.size());
+    }
+  }
+  std::string read_line(std::size_t limit = kDefaultLimit) { return read_until("\n", limit); }
+
+  void write_all(std::string_view bytes) { write_all(boost::asio::buffer(bytes)); }
+  void write_all(boost::asio::const_buffer bytes) {
+    detail::io_checkpoint();
+    if constexpr (detail::PollableStream<Stream>) {
+      while (bytes.size() > 0) {
+        boost::system::error_code ec;
+        std::size_t n = stream_.write_some(bytes, ec);
+        if (ec == boost::asio::error::would_block) {
+          stream_.async_wait(Stream::wait_write, use_fiber.named("write"));
+          continue;
+        }
+        if (ec) throw boost::system::system_error(ec);
+        bytes += n;
+      }
+    } else {
+      boost::asio::async_write(stream_, bytes, use_fiber.named("write"));
+    }
+  }
+
+  std::size_t buffered() const { return buf_.size(); }
+  Stream& stream() { return stream_; }
+  bool is_open() const { return stream_.is_open(); }
+  // Closes now; a fiber parked on this stream resumes with operation_aborted. Never throws.
+  void close() noexcept {
+    boost::system::error_code ignored;
+    stream_.close(ignored);
+  }
+
+ protected:
+  // One read into `out`, parking until data or end of stream. 0 at end of stream.
+  std::size_t read_once(boost::asio::mutable_buffer out) {
+    detail::io_checkpoint();
+    boost::system::error_code ec;
+    std::size_t n;
+    if constexpr (detail::PollableStream<Stream>) {
+      for (;;) {
+        n = stream_.read_some(out, ec);
+        if (ec != boost::asio::error::would_block) break;
+        stream_.async_wait(Stream::wait_read, use_fiber.named("read"));
+      }
+    } else {
+      n = stream_.async_read_some(out, use_fiber[ec].named("read"));
+    }
+    if (ec == boost::asio::error::eof) return 0;
+    if (ec) throw boost::system::system_error(ec);
+    return n;
+  }
+  // Appends one read to the buffer; false at end of stream.
+  bool fill() {
+    std::size_t n = read_once(buf_.prepare(4096));
+    buf_.commit(n);
+    return n > 0;
+  }
+
+  Stream stream_;
+  detail::ReadBuffer buf_;
+};
+
+}  // namespace spindle

@@ -1,1 +1,33 @@
-// (being written)
+#include "io/resolve.hpp"
+
+#include <boost/asio/ip/address.hpp>
+#include <charconv>
+
+#include "io/use_fiber.hpp"
+#include "scheduler/loop.hpp"
+
+namespace spindle {
+
+namespace {
+std::optional<std::uint16_t> numeric_port(std::string_view service) {
+  std::uint16_t port = 0;
+  auto [end, ec] = std::from_chars(service.data(), service.data() + service.size(), port);
+  if (ec != std::errc() || end != service.data() + service.size() || service.empty()) return std::nullopt;
+  return port;
+}
+}  // namespace
+
+std::vector<boost::asio::ip::tcp::endpoint> resolve(std::string_view host, std::string_view service) {
+  using boost::asio::ip::tcp;
+  boost::system::error_code ec;
+  const auto address = boost::asio::ip::make_address(std::string(host), ec);
+  if (const auto port = numeric_port(service); !ec && port) return {tcp::endpoint(address, *port)};
+  tcp::resolver resolver(this_loop().io_context());
+  const auto results = resolver.async_resolve(host, service, use_fiber.named("resolve"));
+  std::vector<tcp::endpoint> out;
+  out.reserve(results.size());
+  for (const auto& r : results) out.push_back(r.endpoint());
+  return out;
+}
+
+}  // namespace spindle

@@ -1,2 +1,14 @@
 #pragma once
-// (being written)
+// resolve(host, service): getaddrinfo without blocking the loop (Asio's resolver runs it on its
+// own thread; the fiber parks). Numeric addresses and ports skip the lookup. An unknown host →
+// boost::system::system_error (host_not_found). Cancelling waits for the lookup to end: Asio's
+// resolver has no per-operation cancellation.
+#include <boost/asio/ip/tcp.hpp>
+#include <string_view>
+#include <vector>
+
+namespace spindle {
+
+std::vector<boost::asio::ip::tcp::endpoint> resolve(std::string_view host, std::string_view service);
+
+}  // namespace spindle

@@ -282,6 +282,14 @@ bool Loop::fire_due_timers() {
   return any;
 }
 
+// Waits up to `real` (wall time) for one reactor event; false if none came.
+bool Loop::wait_reactor_for(Duration real) {
+  trim_stacks_if_due();
+  if (reactor_->io.run_one_for(real) == 0) return false;
+  reactor_->io.poll();
+  return true;
+}
+
 bool Loop::poll_reactor() {
   if (external_ == 0 && threadsafe_pending_.load(std::memory_order_relaxed) == 0) return false;
   return reactor_->io.poll() > 0;
@@ -327,6 +335,10 @@ void Loop::drive(detail::TaskBase& main) {
     if (fire_due_timers() || poll_reactor()) continue;
     // Idle: nothing is ready.
     const bool external = external_ > 0 || threadsafe_pending_.load() > 0;
+    if (external && clock_ == ClockKind::virtual_time && autojump_threshold_ && !timers_.empty()) {
+      if (!wait_reactor_for(*autojump_threshold_)) virtual_now_ = std::max(virtual_now_, timers_.earliest());
+      continue;
+    }
     if (external) {
       std::optional<TimePoint> until;
       if (!timers_.empty() && clock_ == ClockKind::real) until = timers_.earliest();
@@ -380,6 +392,7 @@ void Loop::open(const RunOptions& opts) {
   clock_ = opts.clock;
   debug_ = opts.debug || debug_from_env();
   stack_size_ = opts.stack_size ? opts.stack_size : fibers::StackPool::default_stack_size();
+  autojump_threshold_ = opts.autojump_threshold;
   default_pool_ = &fibers::StackPool::for_size(stack_size_);
   virtual_now_ = std::chrono::steady_clock::now();
   cached_now_ = virtual_now_;

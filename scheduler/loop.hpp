@@ -26,6 +26,10 @@ struct RunOptions {
   ClockKind clock = ClockKind::real;
   bool debug = false;          // also on when SPINDLE_DEBUG=1
   std::size_t stack_size = 0;  // default fiber stack in bytes; 0 = 128 KiB
+  // Virtual clock only (Trio's autojump_threshold): also jump while I/O is outstanding, once the
+  // reactor has been quiet for this long in real time. Unset: time never jumps while I/O is
+  // pending. Tests with real sockets and timeouts set a few milliseconds.
+  std::optional<Duration> autojump_threshold = std::nullopt;
 };
 
 namespace detail {
@@ -149,6 +153,7 @@ class Loop {
   bool fire_due_timers();
   bool poll_reactor();
   void wait_reactor(std::optional<TimePoint> until);
+  bool wait_reactor_for(Duration real);
   bool has_external_work() const;
   void cancel_all_live(const char* why);
   void destroy_stuck_fibers() noexcept;
@@ -172,6 +177,7 @@ class Loop {
   bool running_ = false;
   std::atomic<bool> closed_{true};
   std::size_t stack_size_ = 0;
+  std::optional<Duration> autojump_threshold_;
   fibers::StackPool* default_pool_ = nullptr;
   TimePoint virtual_now_{};
   TimePoint cached_now_{};

@@ -1,1 +1,174 @@
-// (being written)
+// use_fiber: any Asio initiating function parks the calling fiber and returns the handler's result.
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "../support.hpp"
+
+using namespace std::chrono_literals;
+using spindle_test::Recorder;
+namespace asio = boost::asio;
+using asio::ip::tcp;
+
+namespace {
+
+spindle::RunOptions io_virtual() {
+  return spindle::RunOptions{.clock = spindle::ClockKind::virtual_time, .autojump_threshold = 5ms};
+}
+
+// A made-up Asio operation whose handler gets an error code and two values.
+template <class Token>
+auto async_pair(asio::io_context& io, int n, Token&& token) {
+  return asio::async_initiate<Token, void(boost::system::error_code, int, std::string)>(
+      [&io](auto handler, int v) {
+        asio::post(io, [h = std::move(handler), v]() mutable {
+          if (v < 0) std::move(h)(asio::error::invalid_argument, 0, std::string());
+          else std::move(h)(boost::system::error_code(), v * 2, std::to_string(v));
+        });
+      },
+      token, n);
+}
+
+// A connected pair of sockets on loopback.
+std::pair<tcp::socket, tcp::socket> socket_pair() {
+  auto& io = spindle::this_loop().io_context();
+  tcp::acceptor acceptor(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+  tcp::socket a(io), b(io);
+  a.async_connect(acceptor.local_endpoint(), spindle::use_fiber);
+  acceptor.async_accept(b, spindle::use_fiber);
+  return {std::move(a), std::move(b)};
+}
+
+}  // namespace
+
+TEST_SUITE("use_fiber") {
+
+TEST_CASE("a void operation parks only the calling fiber") {
+  Recorder rec;
+  spindle::run([&] {
+    auto other = spindle::spawn([&] { rec("other"); });
+    rec("before post");
+    asio::post(spindle::this_loop().io_context(), spindle::use_fiber);
+    rec("after post");
+    other.get();
+  });
+  CHECK(rec.str() == "before post, other, after post");
+}
+
+TEST_CASE("several handler values come back as a tuple; an error throws or fills ec") {
+  spindle::run([] {
+    auto& io = spindle::this_loop().io_context();
+    auto [twice, text] = async_pair(io, 21, spindle::use_fiber);
+    CHECK(twice == 42);
+    CHECK(text == "21");
+    CHECK_THROWS_AS(async_pair(io, -1, spindle::use_fiber), boost::system::system_error);
+    boost::system::error_code ec;
+    auto result = async_pair(io, -1, spindle::use_fiber[ec]);
+    CHECK(ec == asio::error::invalid_argument);
+    CHECK(std::get<0>(result) == 0);
+    async_pair(io, 1, spindle::use_fiber[ec]);
+    CHECK(!ec);
+  });
+}
+
+TEST_CASE("connecting to a closed port: system_error connection_refused, or ec") {
+  spindle::run([] {
+    auto& io = spindle::this_loop().io_context();
+    tcp::endpoint closed;
+    {
+      tcp::acceptor a(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+      closed = a.local_endpoint();
+    }
+    tcp::socket s(io);
+    boost::system::error_code ec;
+    s.async_connect(closed, spindle::use_fiber[ec]);
+    CHECK(ec == asio::error::connection_refused);
+    tcp::socket s2(io);
+    try {
+      s2.async_connect(closed, spindle::use_fiber);
+      FAIL("connect did not throw");
+    } catch (const boost::system::system_error& e) {
+      CHECK(e.code() == asio::error::connection_refused);
+    }
+  });
+}
+
+TEST_CASE("a read with nothing to read is cancelled through Asio and resumes with CancelledError") {
+  Recorder rec;
+  spindle::run([&] {
+    auto [a, b] = socket_pair();
+    char byte;
+    auto reader = spindle::spawn([&] {
+      try {
+        a.async_read_some(asio::buffer(&byte, 1), spindle::use_fiber);
+        rec("read returned");
+      } catch (const spindle::CancelledError& e) {
+        rec("cancelled: " + std::string(e.message()));
+      }
+    });
+    spindle::yield_now();
+    CHECK(reader.cancel("stop"));
+    reader.get();
+    // The socket is still usable: nothing was left half-done on it.
+    asio::write(b, asio::buffer("x", 1));
+    a.async_read_some(asio::buffer(&byte, 1), spindle::use_fiber);
+    CHECK(byte == 'x');
+  });
+  CHECK(rec.str() == "cancelled: stop");
+}
+
+TEST_CASE("a timeout around a read fires at its virtual deadline while the read is pending") {
+  spindle::run(io_virtual(), [] {
+    auto [a, b] = socket_pair();
+    spindle_test::Stopwatch sw;
+    char byte;
+    CHECK_THROWS_AS(spindle::timeout(30s, [&] { a.async_read_some(asio::buffer(&byte, 1), spindle::use_fiber); }),
+                    spindle::TimeoutError);
+    CHECK(sw.elapsed() == 30s);
+  });
+}
+
+TEST_CASE("an operation that completed before the cancellation is not lost") {
+  spindle::run([] {
+    auto [a, b] = socket_pair();
+    char byte = 0;
+    auto reader = spindle::spawn([&] { return a.async_read_some(asio::buffer(&byte, 1), spindle::use_fiber); });
+    spindle::yield_now();               // the reader is parked in its read
+    asio::write(b, asio::buffer("y", 1));
+    asio::post(spindle::this_loop().io_context(), spindle::use_fiber);  // let the read complete
+    reader.cancel();                    // too late: the data is there
+    CHECK(reader.get() == 1);
+    CHECK(byte == 'y');
+  });
+}
+
+TEST_CASE("use_fiber outside a fiber is a logic_error") {
+  spindle::run([] {
+    auto& io = spindle::this_loop().io_context();
+    bool threw = false;
+    spindle::this_loop().call_soon([&] {
+      try {
+        asio::post(io, spindle::use_fiber);
+      } catch (const std::logic_error&) {
+        threw = true;
+      }
+    });
+    spindle::yield_now();
+    CHECK(threw);
+  });
+}
+
+TEST_CASE("pending I/O is not a deadlock; a fiber left parked on I/O at run() end is reaped") {
+  spindle::run([] {
+    auto [a, b] = socket_pair();
+    auto stuck = spindle::spawn([s = std::move(a)]() mutable {
+      char byte;
+      s.async_read_some(asio::buffer(&byte, 1), spindle::use_fiber);
+    });
+    spindle::yield_now();
+    CHECK(spindle::this_loop().live_tasks() == 2);
+  });  // run() cancels `stuck`: its read is aborted through Asio, the fiber unwinds, run returns
+}
+
+}  // TEST_SUITE
