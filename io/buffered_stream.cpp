@@ -29,11 +29,4 @@ std::string ReadBuffer::take(std::size_t n) {
   return out;
 }
 
-std::size_t ReadBuffer::take_into(boost::asio::mutable_buffer out) {
-  const std::size_t n = std::min(out.size(), size());
-  std::memcpy(out.data(), data_.get() + begin_, n);
-  begin_ += n;
-  return n;
-}
-
 }  // namespace spindle::detail

@@ -8,11 +8,13 @@
 // Every call is a cancellation point, and 32 calls in a row that never parked yield once, so a
 // connection that always has data cannot starve the others.
 //
-// End of stream is a normal return: read_some → 0, read_until/read_line → what was left (maybe
+// BufferedStream is also an Asio SyncReadStream/SyncWriteStream, so asio::read/write and Boost.Beast's
+// synchronous http::read/write work on it from a fiber (parking, never blocking the thread).
+//
+// End of stream is a normal return: read_some → 0 (the error_code form says eof, as Asio wants), read_until/read_line → what was left (maybe
 // empty); read_exactly → IncompleteReadError with the partial bytes. A cancelled or failed
 // write_all may have written part of its bytes. One reader and one writer fiber at a time.
 #include <boost/asio/buffer.hpp>
-#include <boost/asio/write.hpp>
 #include <boost/asio/error.hpp>
 #include <boost/system/system_error.hpp>
 #include <cstddef>
@@ -47,7 +49,12 @@ class ReadBuffer {
   boost::asio::mutable_buffer prepare(std::size_t min);
   void commit(std::size_t n) { end_ += n; }
   std::string take(std::size_t n);
-  std::size_t take_into(boost::asio::mutable_buffer out);
+  template <class MutableBuffers>
+  std::size_t take_into(const MutableBuffers& out) {
+    const std::size_t n = boost::asio::buffer_copy(out, boost::asio::const_buffer(data_.get() + begin_, size()));
+    begin_ += n;
+    return n;
+  }
 
  private:
   std::unique_ptr<char[]> data_;
@@ -67,12 +74,36 @@ class BufferedStream {
   }
 
   // Up to buffer_size(out) bytes: what is buffered, else one read. 0 only at end of stream.
-  std::size_t read_some(boost::asio::mutable_buffer out) {
+  template <class MutableBuffers>
+  std::size_t read_some(const MutableBuffers& out) {
+    boost::system::error_code ec;
+    const std::size_t n = read_some(out, ec);
+    if (ec && ec != boost::asio::error::eof) throw boost::system::system_error(ec);
+    return n;
+  }
+  // Asio's SyncReadStream form (so asio::read and Boost.Beast's http::read work on this stream
+  // from a fiber): end of stream is ec = eof, as Asio requires.
+  template <class MutableBuffers>
+  std::size_t read_some(const MutableBuffers& out, boost::system::error_code& ec) {
+    ec.clear();
     if (buf_.size() > 0) {
       detail::io_checkpoint();
       return buf_.take_into(out);
     }
-    return read_once(out);
+    return read_once(out, ec);
+  }
+  // SyncWriteStream: one write (parking until the socket takes at least one byte).
+  template <class ConstBuffers>
+  std::size_t write_some(const ConstBuffers& in, boost::system::error_code& ec) {
+    detail::io_checkpoint();
+    return write_once(in, ec);
+  }
+  template <class ConstBuffers>
+  std::size_t write_some(const ConstBuffers& in) {
+    boost::system::error_code ec;
+    const std::size_t n = write_some(in, ec);
+    if (ec) throw boost::system::system_error(ec);
+    return n;
   }
   // Exactly n bytes; end of stream first → IncompleteReadError (partial() has what came).
   std::string read_exactly(std::size_t n) {
@@ -104,19 +135,10 @@ class BufferedStream {
   void write_all(std::string_view bytes) { write_all(boost::asio::buffer(bytes)); }
   void write_all(boost::asio::const_buffer bytes) {
     detail::io_checkpoint();
-    if constexpr (detail::PollableStream<Stream>) {
-      while (bytes.size() > 0) {
-        boost::system::error_code ec;
-        std::size_t n = stream_.write_some(bytes, ec);
-        if (ec == boost::asio::error::would_block) {
-          stream_.async_wait(Stream::wait_write, use_fiber.named("write"));
-          continue;
-        }
-        if (ec) throw boost::system::system_error(ec);
-        bytes += n;
-      }
-    } else {
-      boost::asio::async_write(stream_, bytes, use_fiber.named("write"));
+    while (bytes.size() > 0) {
+      boost::system::error_code ec;
+      bytes += write_once(bytes, ec);
+      if (ec) throw boost::system::system_error(ec);
     }
   }
 
@@ -130,27 +152,38 @@ class BufferedStream {
   }
 
  protected:
-  // One read into `out`, parking until data or end of stream. 0 at end of stream.
-  std::size_t read_once(boost::asio::mutable_buffer out) {
+  // One read into `out`, parking until data or end of stream (ec = eof, 0 bytes).
+  template <class MutableBuffers>
+  std::size_t read_once(const MutableBuffers& out, boost::system::error_code& ec) {
     detail::io_checkpoint();
-    boost::system::error_code ec;
-    std::size_t n;
     if constexpr (detail::PollableStream<Stream>) {
       for (;;) {
-        n = stream_.read_some(out, ec);
-        if (ec != boost::asio::error::would_block) break;
+        const std::size_t n = stream_.read_some(out, ec);
+        if (ec != boost::asio::error::would_block) return n;
         stream_.async_wait(Stream::wait_read, use_fiber.named("read"));
       }
     } else {
-      n = stream_.async_read_some(out, use_fiber[ec].named("read"));
+      return stream_.async_read_some(out, use_fiber[ec].named("read"));
     }
-    if (ec == boost::asio::error::eof) return 0;
-    if (ec) throw boost::system::system_error(ec);
-    return n;
+  }
+  // One write of at least one byte, parking while the stream cannot take any.
+  template <class ConstBuffers>
+  std::size_t write_once(const ConstBuffers& in, boost::system::error_code& ec) {
+    if constexpr (detail::PollableStream<Stream>) {
+      for (;;) {
+        const std::size_t n = stream_.write_some(in, ec);
+        if (ec != boost::asio::error::would_block) return n;
+        stream_.async_wait(Stream::wait_write, use_fiber.named("write"));
+      }
+    } else {
+      return stream_.async_write_some(in, use_fiber[ec].named("write"));
+    }
   }
   // Appends one read to the buffer; false at end of stream.
   bool fill() {
-    std::size_t n = read_once(buf_.prepare(4096));
+    boost::system::error_code ec;
+    const std::size_t n = read_once(buf_.prepare(4096), ec);
+    if (ec && ec != boost::asio::error::eof) throw boost::system::system_error(ec);
     buf_.commit(n);
     return n > 0;
   }
