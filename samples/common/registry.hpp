@@ -3,6 +3,7 @@
 // asyncio material, and the function that is its program). sample_main.cpp turns one entry into
 // an executable; tour.cpp runs them all. The function runs as the main fiber of a spindle::run.
 #include <cstdint>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -12,6 +13,7 @@ struct SampleOptions {
   bool virtual_clock = false;  // ClockKind::virtual_time: sleeps return at once, now() stays exact
   double time_scale = 1.0;  // multiplies a sample's long durations (only chess_exhibition has any)
   std::uint64_t seed = 0;   // for samples that draw random numbers (none of the current ones)
+  std::vector<std::string> args;  // the command line's other words (check_sites: URLs)
 };
 
 using SampleFn = void (*)(const SampleOptions&);
