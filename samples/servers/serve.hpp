@@ -1,0 +1,25 @@
+#pragma once
+// What every server sample shares: `--host H --port N` (port 0 picks a free port), the first
+// output line `listening on H:PORT`, and a graceful stop on SIGINT/SIGTERM (stop accepting, let
+// connections in flight finish within a grace period, cancel the rest, exit 0).
+#include <chrono>
+#include <cstdint>
+#include <string>
+
+#include <spindle.hpp>
+
+namespace samples {
+
+struct ServerArgs {
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 0;
+};
+
+// Parses --host/--port (also --host=H, --port=N). Bad arguments: a message and exit status 2.
+ServerArgs parse_server_args(int argc, char** argv, std::uint16_t default_port = 0);
+
+// Prints "listening on H:PORT", parks until SIGINT or SIGTERM, then shuts the server down.
+void serve_until_signal(spindle::Server& server, const ServerArgs& args,
+                        spindle::Duration grace = std::chrono::seconds(2));
+
+}  // namespace samples
