@@ -9,10 +9,12 @@
 
 SPINDLE_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
-# Debian packages the build needs. The benchmark comparison installs its own extras.
+# Debian packages the build needs, and the real clients the server-sample tests talk to the
+# servers with (nc, curl, redis-cli). The benchmark comparison installs its own extras.
 SPINDLE_PACKAGES=(
   g++ meson ninja-build pkg-config
   libboost1.81-dev libboost-context1.81-dev libspdlog-dev doctest-dev liburing-dev
+  netcat-openbsd curl redis-tools
 )
 
 heading() {
