@@ -30,4 +30,5 @@
 #include "io/resolve.hpp"
 #include "io/server.hpp"
 #include "io/tcp.hpp"
+#include "io/thread_pool.hpp"
 #include "io/use_fiber.hpp"

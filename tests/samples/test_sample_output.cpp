@@ -161,6 +161,8 @@ const std::set<std::string> kCovered{
     "counter_iterator",
     "queue_join",
     "semaphore_workers",
+    "to_thread",
+    "check_sites",
 };
 
 }  // namespace
@@ -313,6 +315,14 @@ TEST_CASE("wait_done_pending: done after 2 s; with timeout=1 both pending") {
   check_sample("wait_done_pending");
 }
 TEST_CASE("wait_for_timeout: Timeout! after 1 s") { check_sample("wait_for_timeout"); }
+TEST_CASE("to_thread: blocking_io beside a 1 s sleep; 1 s of loop time") {
+  check_sample("to_thread");
+  CHECK(elapsed_of(run_sample("to_thread").out) == doctest::Approx(1.0));
+}
+TEST_CASE("check_sites: three GETs at once, answered in the stand-in's latency order; 0.3 s") {
+  check_sample("check_sites");
+  CHECK(elapsed_of(run_sample("check_sites").out) == doctest::Approx(0.3));
+}
 TEST_CASE("gather_random: for any seed, draws in 1..10, results in argument order, max draw s") {
   check_sample("gather_random");  // --seed 0, the default (and the tour's)
   static const std::regex draw(R"((\d) wait sec (\d+))");
