@@ -18,7 +18,7 @@ struct Server::State {
   TcpListener listener;
   std::function<void(TcpStream)> handler;
   Task<void> acceptor;
-  TaskGroup* group = nullptr;  // set while the accept loop runs
+  TaskGroup* group = nullptr;  // set while the accept loop's task group exists
   bool closing = false;
 };
 
@@ -44,6 +44,12 @@ void serve_connection(const std::function<void(TcpStream)>& handler, TcpStream s
 }
 
 void accept_loop(Server::State& s) {
+  // The group lives until task_group returns (it waits for the connections after the body ends),
+  // also when cancellation ends it: only then is it gone.
+  struct ForgetGroup {
+    Server::State& s;
+    ~ForgetGroup() { s.group = nullptr; }
+  } forget_group{s};
   task_group([&](TaskGroup& g) {
     s.group = &g;
     Duration backoff = 10ms;
@@ -65,7 +71,6 @@ void accept_loop(Server::State& s) {
         serve_connection(handler, std::move(st));
       });
     }
-    s.group = nullptr;
   });
 }
 

@@ -4,6 +4,7 @@
 #include <boost/asio/socket_base.hpp>
 #include <sys/socket.h>
 
+#include "io/detail/accept.hpp"
 #include "io/resolve.hpp"
 #include "scheduler/loop.hpp"
 
@@ -42,19 +43,7 @@ TcpListener TcpListener::bind(std::string_view host, std::uint16_t port, ListenO
   return TcpListener(std::move(acceptor));
 }
 
-TcpStream TcpListener::accept() {
-  detail::io_checkpoint();
-  for (;;) {
-    boost::system::error_code ec;
-    tcp::socket s = acceptor_.accept(ec);
-    if (!ec) return TcpStream(std::move(s));
-    if (ec == boost::asio::error::would_block) {
-      acceptor_.async_wait(tcp::acceptor::wait_read, use_fiber.named("TcpListener.accept"));
-    } else if (ec != boost::asio::error::connection_aborted) {
-      throw boost::system::system_error(ec, "accept");
-    }
-  }
-}
+TcpStream TcpListener::accept() { return TcpStream(detail::accept_socket(acceptor_, "TcpListener.accept")); }
 
 std::uint16_t TcpListener::port() const { return acceptor_.local_endpoint().port(); }
 

@@ -94,6 +94,17 @@ class Loop {
   template <class T = void>
   Future<T> create_future();
 
+  // asyncio's add_signal_handler: each time `sig` arrives, `fn` runs as a loop callback (queued like
+  // call_soon; never inside the signal handler itself) until remove_signal_handler(sig) or the
+  // loop closes. A second call for the same sig replaces fn. While any handler is installed the
+  // loop counts as waiting for outside work (no DeadlockError). Signals that arrive close together
+  // may run fn once. Not a signal, or one that cannot be caught (SIGKILL, SIGSTOP) or that spindle
+  // handles itself (SIGSEGV) → std::invalid_argument naming the value. Defined in
+  // scheduler/signal_handlers.cpp.
+  void add_signal_handler(int sig, std::function<void()> fn);
+  // Removes the handler for sig and restores the signal's default action; false if none was set.
+  bool remove_signal_handler(int sig);
+
   bool is_running() const { return running_; }
   bool is_closed() const { return closed_.load(std::memory_order_acquire); }
   KeepAlive keep_alive() { return KeepAlive(this); }
@@ -191,12 +202,21 @@ class Loop {
   std::chrono::steady_clock::time_point last_trim_{};
   struct Reactor;
   std::unique_ptr<Reactor> reactor_;
+  struct SignalHandlers;  // scheduler/signal_handlers.cpp; closed in close(), before the reactor
+  struct SignalHandlersDeleter {
+    void operator()(SignalHandlers* h) const noexcept;
+  };
+  std::unique_ptr<SignalHandlers, SignalHandlersDeleter> signal_handlers_;
 };
 
 // The running loop of this thread; outside a running loop → std::logic_error.
 Loop& this_loop();
 
 namespace detail {
+// Throws std::invalid_argument ("<who>: invalid signal number <sig>") unless a handler can be
+// installed for sig: 1 ≤ sig < NSIG, not SIGKILL/SIGSTOP, not SIGSEGV (spindle's overflow report).
+void check_catchable_signal(int sig, const char* who);
+
 // RAII for one run() on this thread: opens the loop, closes it whatever happens.
 class RunSession {
  public:
