@@ -123,6 +123,20 @@ TEST_CASE("endpoints, nodelay, listener port 0") {
   });
 }
 
+TEST_CASE("reuse_port lets two listeners share a port; without it the second bind fails") {
+  spindle::run([] {
+    auto first = TcpListener::bind("127.0.0.1", 0, {.reuse_port = true});
+    auto second = TcpListener::bind("127.0.0.1", first.port(), {.reuse_port = true});
+    CHECK(second.port() == first.port());
+    try {
+      TcpListener::bind("127.0.0.1", first.port());
+      FAIL("bound twice");
+    } catch (const boost::system::system_error& e) {
+      CHECK(e.code() == boost::asio::error::address_in_use);
+    }
+  });
+}
+
 TEST_CASE("open_connection to a closed port → system_error connection_refused") {
   spindle::run([] {
     std::uint16_t port;
