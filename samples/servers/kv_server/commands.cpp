@@ -71,13 +71,14 @@ long long now_ms() {
   return std::chrono::duration_cast<milliseconds>(spindle::now().time_since_epoch()).count();
 }
 
-// now() + ms, saturated to the TimePoint range (which is narrower than Redis's ms range).
+// now() + ms, saturated to the TimePoint range (which is narrower than Redis's ms range). A time in
+// the past only has to be in the past: at most ~31 years back keeps the arithmetic in range.
 Store::TimePoint deadline_after(long long ms) {
+  constexpr long long kFurthestBack = 1'000'000'000'000LL;
   auto now = spindle::now();
+  if (ms < 0) return now - milliseconds(ms < -kFurthestBack ? kFurthestBack : -ms);
   auto max_ahead = std::chrono::duration_cast<milliseconds>(Store::TimePoint::max() - now).count();
-  auto max_behind = std::chrono::duration_cast<milliseconds>(now - Store::TimePoint::min()).count();
   if (ms >= max_ahead) return Store::TimePoint::max();
-  if (-ms >= max_behind) return Store::TimePoint::min();
   return now + milliseconds(ms);
 }
 
