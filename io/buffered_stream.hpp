@@ -2,11 +2,11 @@
 // BufferedStream<S>: blocking-looking buffered reads and writes over an Asio byte stream (TCP and
 // Unix sockets, pipes). Every call parks only the calling fiber.
 //
-// Sockets are put in non-blocking mode and tried first, without parking: a read that finds data or
-// a write that fits in the socket buffer costs one system call and no switch; only "would block"
-// parks the fiber until the descriptor is ready (one readiness wait, no second speculative call).
-// Every call is a cancellation point, and 32 calls in a row that never parked yield once, so a
-// connection that always has data cannot starve the others.
+// Sockets are in non-blocking mode: a write that fits in the socket buffer, or a read that finds
+// data, costs one system call and no switch; only "would block" parks the fiber (see read_once for
+// how a read that will likely wait avoids the failed attempt). Every call is a cancellation point, and 32
+// calls in a row that never parked yield once, so a connection that always has data (a buffered
+// reader, a fast writer) cannot starve the others.
 //
 // BufferedStream is also an Asio SyncReadStream/SyncWriteStream, so asio::read/write and Boost.Beast's
 // synchronous http::read/write work on it from a fiber (parking, never blocking the thread).
@@ -78,7 +78,7 @@ class BufferedStream {
   std::size_t read_some(const MutableBuffers& out) {
     boost::system::error_code ec;
     const std::size_t n = read_some(out, ec);
-    if (ec && ec != boost::asio::error::eof) throw boost::system::system_error(ec);
+    if (ec && ec != boost::asio::error::eof) detail::throw_io_error(ec, "read");
     return n;
   }
   // Asio's SyncReadStream form (so asio::read and Boost.Beast's http::read work on this stream
@@ -102,7 +102,7 @@ class BufferedStream {
   std::size_t write_some(const ConstBuffers& in) {
     boost::system::error_code ec;
     const std::size_t n = write_some(in, ec);
-    if (ec) throw boost::system::system_error(ec);
+    if (ec) detail::throw_io_error(ec, "write");
     return n;
   }
   // Exactly n bytes; end of stream first → IncompleteReadError (partial() has what came).
@@ -138,7 +138,7 @@ class BufferedStream {
     while (bytes.size() > 0) {
       boost::system::error_code ec;
       bytes += write_once(bytes, ec);
-      if (ec) throw boost::system::system_error(ec);
+      if (ec) detail::throw_io_error(ec, "write");
     }
   }
 
@@ -152,19 +152,27 @@ class BufferedStream {
   }
 
  protected:
-  // One read into `out`, parking until data or end of stream (ec = eof, 0 bytes).
+  // One read into `out`, parking until data or end of stream (ec = eof, 0 bytes). A socket is read
+  // at once, without parking, unless the last read drained it (returned less than it asked for):
+  // then the next read very likely has to wait, and goes straight to Asio's reactor, which queues it
+  // without a failed read or an epoll_ctl (a readiness wait would re-arm epoll every time). After end
+  // of stream or an error the socket is asked again directly: its edge-triggered event is spent.
   template <class MutableBuffers>
   std::size_t read_once(const MutableBuffers& out, boost::system::error_code& ec) {
-    detail::io_checkpoint();
+    std::size_t n;
     if constexpr (detail::PollableStream<Stream>) {
-      for (;;) {
-        const std::size_t n = stream_.read_some(out, ec);
-        if (ec != boost::asio::error::would_block) return n;
-        stream_.async_wait(Stream::wait_read, use_fiber.named("read"));
+      if (!drained_) {
+        detail::io_checkpoint();
+        n = stream_.read_some(out, ec);
+        if (ec != boost::asio::error::would_block) {
+          drained_ = !ec && n < boost::asio::buffer_size(out);
+          return n;
+        }
       }
-    } else {
-      return stream_.async_read_some(out, use_fiber[ec].named("read"));
     }
+    n = stream_.async_read_some(out, use_fiber[ec].named("read"));
+    drained_ = !ec && n < boost::asio::buffer_size(out);
+    return n;
   }
   // One write of at least one byte, parking while the stream cannot take any.
   template <class ConstBuffers>
@@ -183,13 +191,14 @@ class BufferedStream {
   bool fill() {
     boost::system::error_code ec;
     const std::size_t n = read_once(buf_.prepare(4096), ec);
-    if (ec && ec != boost::asio::error::eof) throw boost::system::system_error(ec);
+    if (ec && ec != boost::asio::error::eof) detail::throw_io_error(ec, "read");
     buf_.commit(n);
     return n > 0;
   }
 
   Stream stream_;
   detail::ReadBuffer buf_;
+  bool drained_ = false;  // the last read got less than it asked for: the next one likely waits
 };
 
 }  // namespace spindle

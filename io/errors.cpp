@@ -1,5 +1,7 @@
 #include "io/errors.hpp"
 
+#include <boost/system/system_error.hpp>
+
 namespace spindle {
 
 namespace {
@@ -25,5 +27,9 @@ IncompleteReadError::IncompleteReadError(std::string partial, std::size_t expect
 
 LimitOverrunError::LimitOverrunError(std::size_t limit, std::size_t buffered)
     : std::runtime_error(overrun_message(limit)), buffered_(buffered) {}
+
+void detail::throw_io_error(const boost::system::error_code& ec, const char* what) {
+  throw boost::system::system_error(boost::system::error_code(ec.value(), ec.category()), what);
+}
 
 }  // namespace spindle

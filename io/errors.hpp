@@ -1,5 +1,6 @@
 #pragma once
 // Errors of spindle's streams (OS errors are boost::system::system_error).
+#include <boost/system/error_code.hpp>
 #include <cstddef>
 #include <stdexcept>
 #include <string>
@@ -27,5 +28,11 @@ class LimitOverrunError : public std::runtime_error {
  private:
   std::size_t buffered_;
 };
+
+namespace detail {
+// Throws boost::system::system_error for `ec` with `what` in front ("read: Connection reset by
+// peer"), without the Asio source location that error codes from Asio carry (users read what()).
+[[noreturn]] void throw_io_error(const boost::system::error_code& ec, const char* what);
+}  // namespace detail
 
 }  // namespace spindle

@@ -32,7 +32,7 @@ std::size_t try_then_wait(udp::socket& s, udp::socket::wait_type wait, const cha
     boost::system::error_code ec;
     const std::size_t n = op(ec);
     if (ec != boost::asio::error::would_block) {
-      if (ec) throw boost::system::system_error(ec, what);
+      if (ec) detail::throw_io_error(ec, what);
       return n;
     }
     s.async_wait(wait, use_fiber.named(what));

@@ -21,6 +21,7 @@
 #include <utility>
 
 #include "io/detail/io_wait.hpp"
+#include "io/errors.hpp"
 
 namespace spindle {
 
@@ -62,7 +63,7 @@ struct IoSignature<boost::system::error_code, Vs...> {
                                       const UseFiber& token) {
     boost::system::error_code& ec = std::get<0>(r);
     w.throw_if_cancelled(ec);
-    if (token.ec) *token.ec = ec; else if (ec) throw boost::system::system_error(ec);
+    if (token.ec) *token.ec = ec; else if (ec) throw_io_error(ec, token.what);
     return std::apply([](boost::system::error_code&, Vs&... vs) { return Return::take(std::tuple<Vs...>(std::move(vs)...)); }, r);
   }
 };

@@ -6,6 +6,7 @@
 #include <boost/asio/error.hpp>
 #include <boost/system/system_error.hpp>
 
+#include "io/errors.hpp"
 #include "io/use_fiber.hpp"
 
 namespace spindle::detail {
@@ -22,7 +23,7 @@ typename Acceptor::protocol_type::socket accept_socket(Acceptor& acceptor, const
     if (ec == boost::asio::error::would_block) {
       acceptor.async_wait(Acceptor::wait_read, use_fiber.named(what));
     } else if (ec != boost::asio::error::connection_aborted) {
-      throw boost::system::system_error(ec, "accept");
+      throw_io_error(ec, "accept");
     }
   }
 }
