@@ -46,17 +46,17 @@ unsigned get_status(const std::string& url, const std::optional<tcp::endpoint>& 
   const Url u = parse_url(url);
   tcp::socket socket(spindle::this_loop().io_context());
   if (connect_to) {
-    socket.async_connect(*connect_to, spindle::use_fiber);
+    socket.async_connect(*connect_to, spindle::use_fiber.named("connect"));
   } else {
-    boost::asio::async_connect(socket, spindle::resolve(u.host, u.port), spindle::use_fiber);
+    boost::asio::async_connect(socket, spindle::resolve(u.host, u.port), spindle::use_fiber.named("connect"));
   }
   http::request<http::empty_body> req{http::verb::get, u.target, 11};
   req.set(http::field::host, u.host);
   req.set(http::field::user_agent, "spindle check_sites");
-  http::async_write(socket, req, spindle::use_fiber);
+  http::async_write(socket, req, spindle::use_fiber.named("send request"));
   boost::beast::flat_buffer buffer;
   http::response<http::string_body> res;
-  http::async_read(socket, buffer, res, spindle::use_fiber);
+  http::async_read(socket, buffer, res, spindle::use_fiber.named("read response"));
   return res.result_int();
 }
 
