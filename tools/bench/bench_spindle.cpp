@@ -11,6 +11,8 @@
 //                                   Queue<int>(1)                           -> ns/roundtrip
 //   bench_spindle lock [n]          n uncontended Lock lock()+unlock()       -> ns/op
 //   bench_spindle pipeline [n]      1 producer, 4 consumers, Queue<int>(128), n items -> items/s
+//   bench_spindle to_thread [n]     n x to_thread(empty function), one after another: the round
+//                                   trip to a pool thread and back            -> ns/call
 #include <spindle.hpp>
 
 #include <string>
@@ -108,6 +110,16 @@ void bench_pingpong(long n) {
     return elapsed;
   });
   bench::report("spindle", "pingpong", ns / static_cast<double>(n), "ns/roundtrip");
+}
+
+void bench_to_thread(long n) {
+  const double ns = spindle::run([n] {
+    spindle::to_thread([] {});  // the worker thread exists before the clock starts
+    const auto t0 = bench::Clock::now();
+    for (long i = 0; i < n; ++i) spindle::to_thread([] {});
+    return bench::ns_since(t0);
+  });
+  bench::report("spindle", "to_thread", ns / static_cast<double>(n), "ns/call");
 }
 
 void bench_lock(long n) {
@@ -217,6 +229,7 @@ int main(int argc, char** argv) {
   else if (w == "pingpong") bench_pingpong(bench::arg_or(argc, argv, 2, 1'000'000));
   else if (w == "lock") bench_lock(bench::arg_or(argc, argv, 2, 10'000'000));
   else if (w == "pipeline") bench_pipeline(bench::arg_or(argc, argv, 2, 1'000'000));
+  else if (w == "to_thread") bench_to_thread(bench::arg_or(argc, argv, 2, 20'000));
   else return bench::usage(argv[0]);
   return 0;
 }
