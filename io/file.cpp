@@ -6,10 +6,23 @@
 
 #include <boost/system/system_error.hpp>
 #include <cerrno>
+#include <cstdlib>
+#include <optional>
 #include <stdexcept>
+#include <string_view>
 #include <utility>
 
 #include "io/thread_pool.hpp"
+
+#if defined(BOOST_ASIO_HAS_IO_URING)
+#include <boost/asio/random_access_file.hpp>
+#include <boost/asio/read_at.hpp>
+#include <boost/asio/write_at.hpp>
+
+#include "io/use_fiber.hpp"
+#include "scheduler/detail/logger.hpp"
+#include "scheduler/loop.hpp"
+#endif
 
 namespace spindle {
 
@@ -130,6 +143,25 @@ void write_file(const std::string& path, std::string_view bytes) {
   });
 }
 
+#if defined(BOOST_ASIO_HAS_IO_URING)
+// The io_uring of this thread's loop, as an Asio file bound to it, or nullopt where io_uring is
+// refused (seccomp, the kernel.io_uring_disabled sysctl, old kernels: Asio throws from the first
+// file object's construction, once per loop, then files use the pool) or SPINDLE_IO_URING=off.
+std::optional<boost::asio::random_access_file> ring_file(const std::string& path) {
+  thread_local bool refused = false;
+  const char* env = std::getenv("SPINDLE_IO_URING");
+  if (refused || (env != nullptr && std::string_view(env) == "off")) return std::nullopt;
+  try {
+    return std::optional<boost::asio::random_access_file>(std::in_place, this_loop().io_context());
+  } catch (const boost::system::system_error& e) {
+    refused = true;
+    detail::logger().warn("File::open \"{}\": io_uring unavailable ({}); files use the worker pool", path,
+                 e.what());
+    return std::nullopt;
+  }
+}
+#endif
+
 // Invariant: fd >= 0 until close(); with calls in flight, close() only sets close_pending and the
 // last call to return closes fd.
 struct File::State {
@@ -137,16 +169,32 @@ struct File::State {
   std::string path;
   std::size_t in_flight = 0;
   bool close_pending = false;
+#if defined(BOOST_ASIO_HAS_IO_URING)
+  // Owns fd when set: read_at and write_at go through the opening loop's io_uring.
+  std::optional<boost::asio::random_access_file> ring;
+  // The ring serves only fibers of the loop that opened the file (its completions go there).
+  boost::asio::random_access_file* ring_here() {
+    return ring && &ring->get_executor().context() == &this_loop().io_context() ? &*ring : nullptr;
+  }
+#endif
 
   ~State() { close_now(); }
   void close_now() noexcept {
+#if defined(BOOST_ASIO_HAS_IO_URING)
+    if (ring) {
+      boost::system::error_code ignored;
+      ring->close(ignored);
+      ring.reset();
+      fd = -1;
+    }
+#endif
     if (fd >= 0) ::close(fd);
     fd = -1;
     close_pending = false;
   }
-  // Runs f(fd) on the pool, counted as in flight.
+  // Runs f(), counted as in flight.
   template <class F>
-  auto call(F&& f) {
+  auto counted(F&& f) {
     ++in_flight;
     struct Done {
       State& s;
@@ -154,7 +202,12 @@ struct File::State {
         if (--s.in_flight == 0 && s.close_pending) s.close_now();
       }
     } done{*this};
-    return to_thread(std::forward<F>(f), fd);
+    return f();
+  }
+  // Runs f(fd) on the pool, counted as in flight.
+  template <class F>
+  auto call(F&& f) {
+    return counted([&] { return to_thread(std::forward<F>(f), fd); });
   }
 };
 
@@ -177,7 +230,21 @@ File File::open(const std::string& path, OpenMode mode) {
   // result, and ~State closes the descriptor instead of leaking it.
   State& state = *s;
   to_thread([&] { state.fd = open_or_throw(path, flags, "File::open"); });
+#if defined(BOOST_ASIO_HAS_IO_URING)
+  if (auto ring = ring_file(path)) {
+    ring->assign(state.fd);
+    state.ring = std::move(ring);
+  }
+#endif
   return File(std::move(s));
+}
+
+bool File::uses_io_uring() const {
+#if defined(BOOST_ASIO_HAS_IO_URING)
+  return is_open() && s_->ring.has_value();
+#else
+  return false;
+#endif
 }
 
 bool File::is_open() const { return s_ && s_->fd >= 0 && !s_->close_pending; }
@@ -203,18 +270,25 @@ void File::close() noexcept {
 
 std::size_t File::read_at(std::uint64_t offset, boost::asio::mutable_buffer out) {
   State& s = checked("read_at");
+#if defined(BOOST_ASIO_HAS_IO_URING)
+  if (auto* ring = s.ring_here()) {
+    return s.counted([&] {
+      boost::system::error_code ec;
+      const std::size_t n = boost::asio::async_read_at(*ring, offset, out, use_fiber[ec]);
+      if (ec && ec != boost::asio::error::eof) throw_os(ec.value(), "read", s.path);
+      return n;
+    });
+  }
+#endif
   return s.call([&](int fd) {
     return pread_full(fd, static_cast<char*>(out.data()), out.size(), offset, s.path);
   });
 }
 
 std::string File::read_at(std::uint64_t offset, std::size_t max) {
-  State& s = checked("read_at");
-  return s.call([&](int fd) {
-    std::string data(max, '\0');
-    data.resize(pread_full(fd, data.data(), max, offset, s.path));
-    return data;
-  });
+  std::string data(max, '\0');
+  data.resize(read_at(offset, boost::asio::buffer(data)));
+  return data;
 }
 
 void File::write_at(std::uint64_t offset, std::string_view bytes) {
@@ -223,6 +297,15 @@ void File::write_at(std::uint64_t offset, std::string_view bytes) {
 
 void File::write_at(std::uint64_t offset, boost::asio::const_buffer bytes) {
   State& s = checked("write_at");
+#if defined(BOOST_ASIO_HAS_IO_URING)
+  if (auto* ring = s.ring_here()) {
+    return s.counted([&] {
+      boost::system::error_code ec;
+      boost::asio::async_write_at(*ring, offset, bytes, use_fiber[ec]);
+      if (ec) throw_os(ec.value(), "write", s.path);
+    });
+  }
+#endif
   s.call([&](int fd) {
     pwrite_full(fd, static_cast<const char*>(bytes.data()), bytes.size(), offset, s.path);
   });

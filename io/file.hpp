@@ -1,32 +1,30 @@
 #pragma once
 // Files (aiofiles): whole-file helpers and File with positional reads and writes. Every call parks
-// only the calling fiber: the system calls run on the worker pool (to_thread), one pool round trip
-// per call (read_file: open + read + close in one trip).
+// only the calling fiber.
 //
 //   std::string text = spindle::read_file("config.toml");
 //   spindle::write_file("out.bin", bytes);
 //   auto f = spindle::File::open("data", spindle::OpenMode::read_write | spindle::OpenMode::create);
 //   f.write_at(4096, "abc");  std::size_t n = f.read_at(0, boost::asio::buffer(block));
 //
-// Why the worker pool and not io_uring (Asio's random_access_file): measured on the development
-// machine (2 cores, kernel 6.18, where io_uring_queue_init works), one 4 KiB pread of a page-cached
-// file at a time: synchronous 0.8 µs, Asio io_uring 2.9 µs, a bare Asio thread_pool round trip
-// 7.1 µs (64 KiB: 1.5 / 3.3 / 8.2 µs); File::read_at through spindle's to_thread measured ~60 µs
-// (the pool's wake-up path, not inherent: the bare hop shows ~7 µs is reachable). io_uring would
-// save ~4 µs per call over a good pool hop, but enabling it is not free:
-// - BOOST_ASIO_HAS_IO_URING must be defined in every translation unit of the program (it changes
-//   Asio's per-thread handler-memory chunking in thread_info_base: an ODR violation otherwise),
-//   so it would be forced on every user through the pkg-config Cflags and the meson dependency;
-// - where io_uring_setup is refused (the seccomp profiles of Docker/containerd, the
-//   kernel.io_uring_disabled sysctl, old kernels) Asio throws system_error("io_uring_queue_init")
-//   from the first file object's construction (not from the io_context's), so a runtime fallback to
-//   the pool would be needed anyway;
-// - open, stat, fsync and whole-file reads still need the pool (Asio has no async open).
-// A possible later step: a meson option io_uring (auto/enabled/disabled) with that fallback.
+// Where the work runs:
+// - File::read_at / write_at go through io_uring (Asio's random_access_file on the loop's
+//   io_context) when spindle was built with it (meson option io_uring, default auto: on when
+//   liburing is installed) and the kernel allows it. Measured on the development machine, one 4 KiB
+//   read of a page-cached file: io_uring ~3 µs, a worker-pool round trip several times that.
+// - Everything else — open, size, resize, sync, read_file, write_file (open + read/write + close in
+//   one trip) — runs on the worker pool (to_thread): Asio has no asynchronous open or fsync.
+// - Fallback to the pool: where io_uring_setup is refused (container seccomp profiles, the
+//   kernel.io_uring_disabled sysctl, old kernels) the first File::open of a loop logs a warning and
+//   that loop's files use the pool; SPINDLE_IO_URING=off forces the pool; a File used from another
+//   thread's loop than the one that opened it uses the pool for that call.
+// Building with io_uring defines BOOST_ASIO_HAS_IO_URING for every user of spindle (pkg-config
+// Cflags, the meson dependency): Asio's per-thread memory layout depends on it.
 //
 // Errors: boost::system::system_error with the OS error and the path (a missing file → ENOENT,
-// errc::no_such_file_or_directory). Cancellation (to_thread's): a call already on a pool thread is
-// finished first, then CancelledError is thrown — a cancelled write_at/write_file may have written.
+// errc::no_such_file_or_directory). Cancellation: a call on a pool thread is finished first, an
+// io_uring operation is cancelled (or completes); then CancelledError is thrown — a cancelled
+// write_at/write_file may have written.
 #include <boost/asio/buffer.hpp>
 #include <cstddef>
 #include <cstdint>
@@ -84,6 +82,8 @@ class File {
   void resize(std::uint64_t size);
   void sync();  // fsync: data and metadata on disk
   bool is_open() const;
+  // Whether read_at/write_at go through io_uring (see the top of this file); false once closed.
+  bool uses_io_uring() const;
   const std::string& path() const;  // "" for a default-constructed or moved-from File
   // Idempotent, never throws, never parks.
   void close() noexcept;

@@ -4,7 +4,8 @@
 //   Recorder           — an output-order recorder ("a, b, c"), optionally stamped with virtual time;
 //   Stopwatch          — exact virtual-time differences via spindle::now();
 //   LogCapture         — captures what spindle logs through spdlog logger "spindle";
-//   run_child()        — runs a program with stdout+stderr captured, returns how it ended.
+//   run_child()        — runs a program with stdout+stderr captured, returns how it ended;
+//   open_fd_count()    — this process's open file descriptors (leak checks).
 #include <doctest/doctest.h>
 #include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/spdlog.h>
@@ -15,6 +16,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -157,6 +159,16 @@ struct ChildResult {
     return killed_by(SIGSEGV);
   }
 };
+
+// How many file descriptors this process has open.
+inline std::size_t open_fd_count() {
+  std::size_t n = 0;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc/self/fd")) {
+    (void)entry;
+    ++n;
+  }
+  return n;
+}
 
 // Runs `child` in a forked process (stdout and stderr captured) and returns how that process ended.
 // `child` returning means the process exits with status 0.

@@ -31,15 +31,6 @@ spindle::RunOptions io_virtual() {
   return spindle::RunOptions{.clock = spindle::ClockKind::virtual_time, .autojump_threshold = 5ms};
 }
 
-std::size_t open_fds() {
-  std::size_t n = 0;
-  for (const auto& entry : std::filesystem::directory_iterator("/proc/self/fd")) {
-    (void)entry;
-    ++n;
-  }
-  return n;
-}
-
 // Echoes every line until end of stream.
 void echo_lines(TcpStream& s) {
   for (std::string line; !(line = s.read_line()).empty();) s.write_all(line);
@@ -485,9 +476,9 @@ TEST_CASE("faults: 10,000 concurrent connections to one server") {
 
 TEST_CASE("faults: cancelling handlers and clients mid-read and mid-write leaves no descriptor behind") {
   spindle_test::LogCapture log;
-  const std::size_t fds_before = open_fds();
+  const std::size_t fds_before = spindle_test::open_fd_count();
   spindle::run(io_virtual(), [&] {
-    const std::size_t fds_in_loop = open_fds();
+    const std::size_t fds_in_loop = spindle_test::open_fd_count();
     const std::string chunk(256 * 1024, 'w');
     // Three connections where both sides park mid-read, three where both park mid-write; then one
     // side is cancelled while the other is still parked, and then the other ends too.
@@ -529,7 +520,7 @@ TEST_CASE("faults: cancelling handlers and clients mid-read and mid-write leaves
       CHECK(parked_on("connection", "write") == 3);
       CHECK(parked_on("reading client", "read") == 3);
       CHECK(parked_on("writing client", "write") == 3);
-      CHECK(open_fds() == fds_in_loop + 1 + 12);  // the listener, both ends of six connections
+      CHECK(spindle_test::open_fd_count() == fds_in_loop + 1 + 12);  // the listener, both ends of six connections
 
       if (cancel_handlers_first) {
         CHECK(!server.shutdown(0s));  // grace 0: every connection is cancelled where it is parked
@@ -549,12 +540,12 @@ TEST_CASE("faults: cancelling handlers and clients mid-read and mid-write leaves
         CHECK(handlers_cancelled == 0);
       }
       CHECK(server.connections() == 0);
-      CHECK(open_fds() == fds_in_loop);
+      CHECK(spindle_test::open_fd_count() == fds_in_loop);
     };
     round(true);
     round(false);
   });
-  CHECK(open_fds() == fds_before);
+  CHECK(spindle_test::open_fd_count() == fds_before);
 }
 
 }  // TEST_SUITE

@@ -51,8 +51,9 @@ inline int usage(const char* prog) {
                "       %s pipeline [items=1000000]\n"
                "       %s timeout [n=1000000]\n"
                "       %s gather [total=1000000] [batch=1000]\n"
-               "       %s to_thread [n=20000] (spindle only)\n",
-               prog, prog, prog, prog, prog, prog, prog, prog, prog);
+               "       %s to_thread [n=20000] (spindle only)\n"
+               "       %s file_read [n=100000] (spindle only)\n",
+               prog, prog, prog, prog, prog, prog, prog, prog, prog, prog);
   return 2;
 }
 

@@ -13,7 +13,13 @@
 //   bench_spindle pipeline [n]      1 producer, 4 consumers, Queue<int>(128), n items -> items/s
 //   bench_spindle to_thread [n]     n x to_thread(empty function), one after another: the round
 //                                   trip to a pool thread and back            -> ns/call
+//   bench_spindle file_read [n]     n x 4 KiB reads at rotating offsets of a page-cached 1 MiB
+//                                   file: pread(2) on the loop thread (the floor), File::read_at
+//                                   through io_uring, File::read_at through the worker pool
+//                                   (SPINDLE_IO_URING=off)                    -> ns/read each
 #include <spindle.hpp>
+#include <stdlib.h>
+#include <unistd.h>
 
 #include <string>
 #include <vector>
@@ -120,6 +126,41 @@ void bench_to_thread(long n) {
     return bench::ns_since(t0);
   });
   bench::report("spindle", "to_thread", ns / static_cast<double>(n), "ns/call");
+}
+
+void bench_file_read(long n) {
+  char path[] = "/tmp/spindle-bench-XXXXXX";
+  const int fd = ::mkstemp(path);
+  if (fd < 0) std::abort();
+  constexpr std::size_t kFile = 1 << 20, kBlock = 4096;
+  const std::string bytes(kFile, 'x');
+  if (::pwrite(fd, bytes.data(), kFile, 0) != static_cast<ssize_t>(kFile)) std::abort();
+  std::string block(kBlock, '\0');
+  auto offset = [](long i) { return static_cast<std::uint64_t>(i) * kBlock % kFile; };
+  auto per_read = [n](auto read_one) {
+    const auto t0 = bench::Clock::now();
+    for (long i = 0; i < n; ++i) read_one(i);
+    return bench::ns_since(t0) / static_cast<double>(n);
+  };
+  spindle::run([&] {
+    bench::report("pread", "file_read", per_read([&](long i) {
+      if (::pread(fd, block.data(), kBlock, static_cast<off_t>(offset(i))) != kBlock) std::abort();
+    }), "ns/read");
+    for (const bool ring : {true, false}) {
+      if (!ring) ::setenv("SPINDLE_IO_URING", "off", 1);
+      auto f = spindle::File::open(path);
+      if (f.uses_io_uring() != ring) {
+        std::fprintf(stderr, "file_read: io_uring is not available in this build or kernel\n");
+        continue;
+      }
+      f.read_at(0, boost::asio::buffer(block));  // warm: the ring or the pool thread exists
+      bench::report(ring ? "spindle_io_uring" : "spindle_pool", "file_read", per_read([&](long i) {
+        if (f.read_at(offset(i), boost::asio::buffer(block)) != kBlock) std::abort();
+      }), "ns/read");
+    }
+  });
+  ::close(fd);
+  ::unlink(path);
 }
 
 void bench_lock(long n) {
@@ -230,6 +271,7 @@ int main(int argc, char** argv) {
   else if (w == "lock") bench_lock(bench::arg_or(argc, argv, 2, 10'000'000));
   else if (w == "pipeline") bench_pipeline(bench::arg_or(argc, argv, 2, 1'000'000));
   else if (w == "to_thread") bench_to_thread(bench::arg_or(argc, argv, 2, 20'000));
+  else if (w == "file_read") bench_file_read(bench::arg_or(argc, argv, 2, 100'000));
   else return bench::usage(argv[0]);
   return 0;
 }
