@@ -1,12 +1,20 @@
 #include "io/tcp.hpp"
 
-#include <boost/asio/connect.hpp>
 #include <boost/asio/socket_base.hpp>
 #include <sys/socket.h>
 
+#include <algorithm>
+#include <optional>
+#include <sstream>
+#include <stdexcept>
+
 #include "io/detail/accept.hpp"
+#include "io/detail/connect.hpp"
 #include "io/resolve.hpp"
 #include "scheduler/loop.hpp"
+#include "scheduler/timeout.hpp"
+#include "sync/event.hpp"
+#include "sync/task_group.hpp"
 
 namespace spindle {
 
@@ -20,11 +28,71 @@ tcp::endpoint TcpStream::local_endpoint() const { return stream_.local_endpoint(
 
 tcp::endpoint TcpStream::remote_endpoint() const { return stream_.remote_endpoint(); }
 
-TcpStream open_connection(std::string_view host, std::uint16_t port) {
-  const auto endpoints = resolve(host, std::to_string(port));
-  tcp::socket socket(this_loop().io_context());
-  boost::asio::async_connect(socket, endpoints, use_fiber.named("open_connection"));
-  return TcpStream(std::move(socket));
+std::vector<tcp::endpoint> detail::interleave_families(std::span<const tcp::endpoint> endpoints) {
+  std::vector<tcp::endpoint> first, other;
+  for (const auto& e : endpoints) {
+    (e.protocol() == endpoints.front().protocol() ? first : other).push_back(e);
+  }
+  std::vector<tcp::endpoint> out;
+  out.reserve(endpoints.size());
+  for (std::size_t i = 0; i < first.size() || i < other.size(); ++i) {
+    if (i < first.size()) out.push_back(first[i]);
+    if (i < other.size()) out.push_back(other[i]);
+  }
+  return out;
+}
+
+namespace {
+[[noreturn]] void throw_all_failed(std::span<const tcp::endpoint> endpoints,
+                                   std::span<const boost::system::error_code> errors) {
+  const auto same = [&](const boost::system::error_code& ec) { return ec == errors.front(); };
+  if (std::all_of(errors.begin(), errors.end(), same)) {
+    detail::throw_io_error(errors.front(), "open_connection");
+  }
+  std::ostringstream what;
+  what << "open_connection: all attempts failed (";
+  for (std::size_t i = 0; i < endpoints.size(); ++i) {
+    if (i > 0) what << "; ";
+    what << endpoints[i] << ": " << errors[i].message();
+  }
+  what << ")";
+  detail::throw_io_error(errors.front(), what.str().c_str());
+}
+}  // namespace
+
+tcp::socket detail::connect_first(std::span<const tcp::endpoint> endpoints, Duration delay) {
+  if (endpoints.empty()) throw std::invalid_argument("connect_first: no endpoints to connect to");
+  if (endpoints.size() == 1) {
+    tcp::socket socket(this_loop().io_context());
+    socket.async_connect(endpoints.front(), use_fiber.named("open_connection"));
+    return socket;
+  }
+  std::optional<tcp::socket> winner;
+  std::vector<boost::system::error_code> errors(endpoints.size());
+  // failed[i]: attempt i failed. Outside the loop: an attempt may fail after the body moved on.
+  std::vector<Event> failed(endpoints.size());
+  task_group([&](TaskGroup& group) {
+    for (std::size_t i = 0; i < endpoints.size(); ++i) {
+      group.spawn(SpawnOptions{.name = "open_connection attempt"}, [&, i] {
+        tcp::socket socket(this_loop().io_context());
+        socket.async_connect(endpoints[i], use_fiber[errors[i]].named("open_connection"));
+        if (errors[i]) {
+          failed[i].set();
+        } else if (!winner) {  // two can connect in the same turn: the later one just closes
+          winner.emplace(std::move(socket));
+          group.cancel();  // the other attempts end with CancelledError, closing their sockets
+        }
+      });
+      move_on_after(delay, [&] { failed[i].wait(); });
+    }
+  });
+  if (!winner) throw_all_failed(endpoints, errors);
+  return std::move(*winner);
+}
+
+TcpStream open_connection(std::string_view host, std::uint16_t port, ConnectOptions options) {
+  const auto endpoints = detail::interleave_families(resolve(host, std::to_string(port)));
+  return TcpStream(detail::connect_first(endpoints, options.happy_eyeballs_delay));
 }
 
 TcpListener TcpListener::bind(std::string_view host, std::uint16_t port, ListenOptions options) {

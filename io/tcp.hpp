@@ -2,10 +2,12 @@
 // TCP: TcpStream (a connected socket with buffered blocking-looking reads, see BufferedStream),
 // open_connection(host, port), and TcpListener (bind + accept). All calls park only the fiber.
 #include <boost/asio/ip/tcp.hpp>
+#include <chrono>
 #include <cstdint>
 #include <string_view>
 
 #include "io/buffered_stream.hpp"
+#include "scheduler/clock.hpp"
 
 namespace spindle {
 
@@ -19,9 +21,19 @@ class TcpStream : public BufferedStream<boost::asio::ip::tcp::socket> {
   boost::asio::ip::tcp::endpoint remote_endpoint() const;
 };
 
-// Connects to the first address of `host` that accepts, trying them in the resolver's order (RFC
-// 6724: IPv6 and IPv4 as the system prefers). Refused everywhere → system_error(connection_refused).
-TcpStream open_connection(std::string_view host, std::uint16_t port);
+struct ConnectOptions {
+  // RFC 8305's "connection attempt delay" (Trio's and asyncio's happy_eyeballs_delay).
+  Duration happy_eyeballs_delay = std::chrono::milliseconds(250);
+};
+
+// Happy Eyeballs (RFC 8305): resolves `host`, interleaves IPv6 and IPv4 addresses (the resolver's
+// first family first) and races connects: the next attempt starts when the previous one fails or
+// after happy_eyeballs_delay; the first to connect wins and the others are cancelled and closed.
+// Cancelling the caller cancels every attempt. All failed → system_error: their common error if
+// they all failed alike (refused everywhere → connection_refused), else the first attempt's error
+// with each "address: error" in what() (asyncio lists them in an OSError without errno; Trio
+// always raises them all together).
+TcpStream open_connection(std::string_view host, std::uint16_t port, ConnectOptions options = {});
 
 struct ListenOptions {
   int backlog = boost::asio::socket_base::max_listen_connections;
