@@ -38,6 +38,12 @@ void io_checkpoint() {
   if (const CancelScope* s = CancelScope::cancelled_from(self.scope)) [[unlikely]] throw_cancelled(s);
 }
 
+namespace {
+struct IgnoreCancel {
+  void operator()(boost::asio::cancellation_type_t) const noexcept {}
+};
+}  // namespace
+
 IoSlot* acquire_io_slot() {
   if (IoSlot* s = t_slots.head) {
     t_slots.head = s->next_free;
@@ -49,8 +55,9 @@ IoSlot* acquire_io_slot() {
 void release_io_slot(IoSlot* s) noexcept {
   s->target = nullptr;
   // Asio leaves the operation's cancellation handler installed after it completes; a stale one
-  // would cancel by a descriptor that may be gone.
-  s->signal.slot().clear();
+  // would cancel by a descriptor that may be gone. It is replaced by one that does nothing rather
+  // than cleared: clear() frees the handler's memory, which the next operation's handler reuses.
+  if (s->signal.slot().has_handler()) s->signal.slot().emplace<IgnoreCancel>();
   if (IoSlotPool::t_closed) {
     delete s;
     return;

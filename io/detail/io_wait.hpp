@@ -6,10 +6,13 @@
 // allocation per operation once warm): if the fiber leaves before the operation completes (forced
 // unwind at run() end), IoWait detaches the slot and cancels the operation, and the late completion
 // finds nobody to deliver to. The slot also owns the cancellation_signal bound to the operation,
-// which must outlive the operation, not the fiber.
+// which must outlive the operation, not the fiber, and the memory Asio allocates for the operation
+// (SlotAllocator): Asio's own per-thread cache holds only two blocks, so with many operations
+// outstanding each one would otherwise cost a malloc and a free.
 #include <boost/asio/cancellation_signal.hpp>
 #include <boost/system/error_code.hpp>
 #include <cstddef>
+#include <new>
 #include <optional>
 #include <tuple>
 #include <type_traits>
@@ -29,6 +32,40 @@ struct IoSlot {
   IoWaitBase* target = nullptr;  // null once the waiting fiber has gone
   boost::asio::cancellation_signal signal;
   IoSlot* next_free = nullptr;
+  // Room for one Asio operation (a socket read with its handler takes about 150 bytes); Asio frees
+  // it before calling the handler, so it is free again before the slot is released.
+  bool op_memory_used = false;
+  alignas(std::max_align_t) unsigned char op_memory[256];
+};
+
+// The FiberHandler's associated allocator: the slot's op_memory when it fits and is free (a
+// composed operation may hold two at once), else the heap.
+template <class T>
+struct SlotAllocator {
+  using value_type = T;
+  IoSlot* slot;
+
+  explicit SlotAllocator(IoSlot* s) noexcept : slot(s) {}
+  template <class U>
+  SlotAllocator(const SlotAllocator<U>& o) noexcept : slot(o.slot) {}
+
+  T* allocate(std::size_t n) {
+    if (!slot->op_memory_used && n * sizeof(T) <= sizeof(slot->op_memory) &&
+        alignof(T) <= alignof(std::max_align_t)) {
+      slot->op_memory_used = true;
+      return reinterpret_cast<T*>(slot->op_memory);
+    }
+    return static_cast<T*>(::operator new(n * sizeof(T)));
+  }
+  void deallocate(T* p, std::size_t n) noexcept {
+    if (reinterpret_cast<unsigned char*>(p) == slot->op_memory) {
+      slot->op_memory_used = false;
+    } else {
+      ::operator delete(p, n * sizeof(T));
+    }
+  }
+  template <class U>
+  bool operator==(const SlotAllocator<U>& o) const noexcept { return slot == o.slot; }
 };
 
 IoSlot* acquire_io_slot();
@@ -105,6 +142,8 @@ class FiberHandler {
 
   using cancellation_slot_type = boost::asio::cancellation_slot;
   cancellation_slot_type get_cancellation_slot() const noexcept { return slot_->signal.slot(); }
+  using allocator_type = SlotAllocator<void>;
+  allocator_type get_allocator() const noexcept { return allocator_type(slot_); }
 
  private:
   IoSlot* slot_;
