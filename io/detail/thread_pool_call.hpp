@@ -58,9 +58,12 @@ class ResultSlot {
   }
   void fail(std::exception_ptr e) noexcept { error_ = std::move(e); }
   bool has_outcome() const { return error_ || value_.has_value(); }
-  // The value (moved out) or the exception, rethrown. Call once.
+  // The value (moved out) or the exception, rethrown. Call once. The exception is moved out too:
+  // its owner (block_on's state) may be destroyed on another thread while the caller still reads
+  // the exception, and exception_ptr's reference count lives in uninstrumented libstdc++, so
+  // ThreadSanitizer could not see that hand-over.
   R take() {
-    if (error_) std::rethrow_exception(error_);
+    if (error_) std::rethrow_exception(std::exchange(error_, nullptr));
     if constexpr (std::is_void_v<R>) {
       return;
     } else if constexpr (std::is_reference_v<R>) {
