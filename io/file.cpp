@@ -155,8 +155,8 @@ std::optional<boost::asio::random_access_file> ring_file(const std::string& path
     return std::optional<boost::asio::random_access_file>(std::in_place, this_loop().io_context());
   } catch (const boost::system::system_error& e) {
     refused = true;
-    detail::logger().warn("File::open \"{}\": io_uring unavailable ({}); files use the worker pool", path,
-                 e.what());
+    detail::logger().warn("File::open \"{}\": io_uring unavailable ({}); files use the worker pool",
+                          path, e.what());
     return std::nullopt;
   }
 }

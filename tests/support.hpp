@@ -50,6 +50,12 @@ inline spindle::RunOptions virtual_options() {
   return spindle::RunOptions{.clock = spindle::ClockKind::virtual_time};
 }
 
+// The virtual clock for tests with sockets or threads: time also jumps once the reactor has been
+// quiet for 5 ms of real time while I/O is pending (a peer that never answers, a timeout to fire).
+inline spindle::RunOptions io_virtual() {
+  return spindle::RunOptions{.clock = spindle::ClockKind::virtual_time, .autojump_threshold = 5ms};
+}
+
 // Runs `body` as the main fiber under the virtual clock and returns its result.
 template <class F>
 auto run_virtual(F&& body) {

@@ -27,10 +27,6 @@ using spindle::TcpStream;
 
 namespace {
 
-spindle::RunOptions io_virtual() {
-  return spindle::RunOptions{.clock = spindle::ClockKind::virtual_time, .autojump_threshold = 5ms};
-}
-
 // Echoes every line until end of stream.
 void echo_lines(TcpStream& s) {
   for (std::string line; !(line = s.read_line()).empty();) s.write_all(line);
@@ -288,7 +284,7 @@ TEST_CASE("faults: after the peer half-closes, the server reads the rest, then r
 TEST_CASE("faults: a slow client is cut by its handler's timeout; a fast client is not affected") {
   spindle_test::Recorder rec;
   std::vector<spindle::Duration> cut_after;
-  spindle::run(io_virtual(), [&] {
+  spindle::run(spindle_test::io_virtual(), [&] {
     rec.start();
     spindle::Event slow_in_handler;
     auto server = spindle::start_server("127.0.0.1", 0, [&](TcpStream s) {
@@ -357,7 +353,7 @@ TEST_CASE("faults: out of file descriptors, the server logs, backs off and accep
   spindle_test::LogCapture log;
   auto sink = std::make_shared<BackoffSink>();
   spdlog::get("spindle")->sinks().push_back(sink);  // LogCapture's destructor removes it
-  spindle::run(io_virtual(), [&] {
+  spindle::run(spindle_test::io_virtual(), [&] {
     auto server = spindle::start_server("127.0.0.1", 0, [](TcpStream s) { echo_lines(s); });
     auto existing = spindle::open_connection("127.0.0.1", server.port());
     CHECK(echo_round_trip(existing, "before\n") == "before\n");
@@ -477,7 +473,7 @@ TEST_CASE("faults: 10,000 concurrent connections to one server") {
 TEST_CASE("faults: cancelling handlers and clients mid-read and mid-write leaves no descriptor behind") {
   spindle_test::LogCapture log;
   const std::size_t fds_before = spindle_test::open_fd_count();
-  spindle::run(io_virtual(), [&] {
+  spindle::run(spindle_test::io_virtual(), [&] {
     const std::size_t fds_in_loop = spindle_test::open_fd_count();
     const std::string chunk(256 * 1024, 'w');
     // Three connections where both sides park mid-read, three where both park mid-write; then one

@@ -283,7 +283,7 @@ TEST_CASE("an io_uring read that waits (a FIFO) is cancelled by a timeout, leavi
   REQUIRE(::mkfifo((dir / "fifo").c_str(), 0600) == 0);
   const std::size_t fds_before = spindle_test::open_fd_count();
   spindle::run(
-      spindle::RunOptions{.clock = spindle::ClockKind::virtual_time, .autojump_threshold = 5ms}, [&] {
+      spindle_test::io_virtual(), [&] {
         // read_write: opening a FIFO for reading alone would wait for a writer.
         auto f = spindle::File::open(dir / "fifo", spindle::OpenMode::read_write);
         REQUIRE(f.uses_io_uring());

@@ -17,10 +17,6 @@ using spindle_test::Stopwatch;
 
 namespace {
 
-spindle::RunOptions io_virtual() {
-  return spindle::RunOptions{.clock = spindle::ClockKind::virtual_time, .autojump_threshold = 5ms};
-}
-
 // Live connect_first attempts, from dump_tasks.
 std::size_t live_attempts() {
   std::ostringstream out;
@@ -67,7 +63,7 @@ TEST_CASE("interleave_families: the first address's family first, then alternati
 }
 
 TEST_CASE("the first address refuses: the second is tried at once and wins at time 0") {
-  spindle::run(io_virtual(), [] {
+  spindle::run(spindle_test::io_virtual(), [] {
     auto good = TcpListener::bind("127.0.0.1", 0);
     const std::vector<tcp::endpoint> endpoints{loopback(closed_port()), good.local_endpoint()};
     Stopwatch clock;
@@ -79,7 +75,7 @@ TEST_CASE("the first address refuses: the second is tried at once and wins at ti
 }
 
 TEST_CASE("the first address hangs: the second starts after the delay and wins; the first closes") {
-  spindle::run(io_virtual(), [] {
+  spindle::run(spindle_test::io_virtual(), [] {
     HangingListener hanging;
     auto good = TcpListener::bind("127.0.0.1", 0);
     const std::vector<tcp::endpoint> endpoints{hanging.endpoint(), good.local_endpoint()};
@@ -96,7 +92,7 @@ TEST_CASE("the first address hangs: the second starts after the delay and wins; 
 }
 
 TEST_CASE("the delay is open_connection's happy_eyeballs_delay; one address connects directly") {
-  spindle::run(io_virtual(), [] {
+  spindle::run(spindle_test::io_virtual(), [] {
     auto good = TcpListener::bind("127.0.0.1", 0);
     Stopwatch clock;
     auto s = spindle::open_connection("localhost", good.port(), {.happy_eyeballs_delay = 10ms});
@@ -112,7 +108,7 @@ TEST_CASE("the delay is open_connection's happy_eyeballs_delay; one address conn
 }
 
 TEST_CASE("all failed alike: that error; else the first one's, with every address's in what()") {
-  spindle::run(io_virtual(), [] {
+  spindle::run(spindle_test::io_virtual(), [] {
     const std::uint16_t port = closed_port();
     const std::vector<tcp::endpoint> refused{loopback(port), loopback(port)};
     try {
@@ -144,7 +140,7 @@ TEST_CASE("all failed alike: that error; else the first one's, with every addres
 }
 
 TEST_CASE("a timeout around hanging attempts cancels them all: no fd and no fiber left") {
-  spindle::run(io_virtual(), [] {
+  spindle::run(spindle_test::io_virtual(), [] {
     HangingListener first, second;
     const std::vector<tcp::endpoint> endpoints{first.endpoint(), second.endpoint()};
     const std::size_t fds_before = spindle_test::open_fd_count();

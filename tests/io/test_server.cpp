@@ -10,10 +10,6 @@ using spindle_test::Recorder;
 
 namespace {
 
-spindle::RunOptions io_virtual() {
-  return spindle::RunOptions{.clock = spindle::ClockKind::virtual_time, .autojump_threshold = 5ms};
-}
-
 // The issue's example, in valid C++ (`while` takes no init-statement).
 void echo_lines(TcpStream s) {
   for (std::string line; !(line = s.read_line()).empty();) s.write_all(line);
@@ -86,7 +82,7 @@ TEST_CASE("close() stops accepting while accepted connections go on; wait_closed
 
 TEST_CASE("shutdown(grace): finished connections end cleanly, the rest are cancelled at the deadline") {
   Recorder rec;
-  spindle::run(io_virtual(), [&] {
+  spindle::run(spindle_test::io_virtual(), [&] {
     auto server = spindle::start_server("127.0.0.1", 0, [&](TcpStream s) {
       try {
         s.read_line();  // an idle keep-alive connection
@@ -106,7 +102,7 @@ TEST_CASE("shutdown(grace): finished connections end cleanly, the rest are cance
 }
 
 TEST_CASE("shutdown(grace) returns true at once when no connection is left") {
-  spindle::run(io_virtual(), [] {
+  spindle::run(spindle_test::io_virtual(), [] {
     auto server = spindle::start_server("127.0.0.1", 0, echo_lines);
     spindle_test::Stopwatch sw;
     CHECK(server.shutdown(5s));

@@ -10,10 +10,6 @@ using spindle::TcpStream;
 
 namespace {
 
-spindle::RunOptions io_virtual() {
-  return spindle::RunOptions{.clock = spindle::ClockKind::virtual_time, .autojump_threshold = 5ms};
-}
-
 // A connected pair: {client, server side}.
 std::pair<TcpStream, TcpStream> connected_pair() {
   auto listener = TcpListener::bind("127.0.0.1", 0);
@@ -181,7 +177,7 @@ TEST_CASE("a listener closed while a fiber is parked in accept() wakes it with o
 }
 
 TEST_CASE("a timeout cuts a read_line that never completes, at the exact virtual time") {
-  spindle::run(io_virtual(), [] {
+  spindle::run(spindle_test::io_virtual(), [] {
     auto [client, server] = connected_pair();
     client.write_all("no newline yet");
     spindle_test::Stopwatch sw;

@@ -20,10 +20,6 @@ using spindle::UdpSocket;
 
 namespace {
 
-spindle::RunOptions io_virtual() {
-  return spindle::RunOptions{.clock = spindle::ClockKind::virtual_time, .autojump_threshold = 5ms};
-}
-
 // A fresh directory under $TMPDIR (or /tmp), removed with everything in it at scope exit.
 class TempDir {
  public:
@@ -119,7 +115,7 @@ TEST_CASE("udp: datagrams keep their boundaries, sizes and senders in both direc
 }
 
 TEST_CASE("udp: a connected socket sends to and receives from its peer only") {
-  spindle::run(io_virtual(), [] {
+  spindle::run(spindle_test::io_virtual(), [] {
     auto server = UdpSocket::bind("127.0.0.1", 0);
     UdpSocket client;
     CHECK(!client.is_open());
@@ -158,7 +154,7 @@ TEST_CASE("udp: a connected socket sends to and receives from its peer only") {
 }
 
 TEST_CASE("udp: a receive times out at its virtual deadline and the socket stays usable") {
-  spindle::run(io_virtual(), [] {
+  spindle::run(spindle_test::io_virtual(), [] {
     auto a = UdpSocket::bind("127.0.0.1", 0);
     auto b = UdpSocket::bind("127.0.0.1", 0);
     spindle_test::Stopwatch sw;

@@ -42,10 +42,6 @@ extern "C" void* aligned_alloc(std::size_t alignment, std::size_t size) noexcept
 
 namespace {
 
-spindle::RunOptions io_virtual() {
-  return spindle::RunOptions{.clock = spindle::ClockKind::virtual_time, .autojump_threshold = 5ms};
-}
-
 // A made-up Asio operation whose handler gets an error code and two values.
 template <class Token>
 auto async_pair(asio::io_context& io, int n, Token&& token) {
@@ -148,7 +144,7 @@ TEST_CASE("a read with nothing to read is cancelled through Asio and resumes wit
 }
 
 TEST_CASE("a timeout around a read fires at its virtual deadline while the read is pending") {
-  spindle::run(io_virtual(), [] {
+  spindle::run(spindle_test::io_virtual(), [] {
     auto [a, b] = socket_pair();
     spindle_test::Stopwatch sw;
     char byte;
