@@ -9,12 +9,15 @@
 
 SPINDLE_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
-# Debian packages the build needs, and the real clients the server-sample tests talk to the
-# servers with (nc, curl, redis-cli). The benchmark comparison installs its own extras.
+# Debian packages the build needs, the real clients the server-sample tests talk to the
+# servers with (nc, curl, redis-cli), and clang 14 with its libFuzzer runtime for the fuzz
+# targets (libclang-rt-14-dev has libclang_rt.fuzzer). The benchmark comparison installs its own
+# extras.
 SPINDLE_PACKAGES=(
   g++ meson ninja-build pkg-config
   libboost1.81-dev libboost-context1.81-dev libspdlog-dev doctest-dev liburing-dev
   netcat-openbsd curl redis-tools
+  clang-14 libclang-rt-14-dev
 )
 
 heading() {
@@ -210,4 +213,86 @@ for t in tests:
         n += int(m.group(1))
 print(n)
 PY
+}
+
+# ---- libFuzzer targets (fuzz/, built in build-fuzz/) ---------------------------------------------
+
+# configure_fuzz_build: sets build-fuzz/ up for the fuzz targets: clang++-14, ASan + UBSan, and
+# libFuzzer's coverage instrumentation in every translation unit except spindle's own runtime
+# (fuzz/uninstrumented.txt), so the fuzzer steers by the code under test. Two clang 14 flags:
+# -fsized-deallocation (GCC's default; the I/O layer calls sized operator delete) and
+# __SANITIZE_ADDRESS__, GCC's macro, which clang 14 does not define and the ASan annotations of
+# the fiber switch key on.
+configure_fuzz_build() {
+  local flags=(
+    -fsanitize=fuzzer-no-link
+    "-fsanitize-coverage-ignorelist=$SPINDLE_ROOT/fuzz/uninstrumented.txt"
+    -fsized-deallocation
+    -D__SANITIZE_ADDRESS__
+  )
+  CXX=clang++-14 configure_build build-fuzz -Dfuzz=true -Dtests=false -Dsamples=true -Dbench=false \
+    -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debugoptimized \
+    "-Dcpp_args=${flags[*]}"
+}
+
+# fuzz_targets: the targets fuzz/meson.build declares in build-fuzz/, one name a line.
+fuzz_targets() {
+  meson introspect build-fuzz --targets | python3 -c '
+import json, os, sys
+for t in json.load(sys.stdin):
+    if t["type"] == "executable" and t["defined_in"].endswith(os.path.join("fuzz", "meson.build")):
+        print(t["name"])'
+}
+
+# build_fuzz_targets TARGET...: builds those targets and what they need, nothing else.
+build_fuzz_targets() {
+  local jobs=() targets=() t
+  [[ -n "${SPINDLE_JOBS:-}" ]] && jobs=(-j "$SPINDLE_JOBS")
+  for t in "$@"; do targets+=("fuzz/$t"); done
+  ninja -C build-fuzz "${jobs[@]}" "${targets[@]}"
+}
+
+# fuzz_run TARGET SECONDS CORPUS_DIR [libFuzzer options...]: copies the seed corpus fuzz/corpus/TARGET into CORPUS_DIR
+# (the checked-in one is never written) and runs build-fuzz/fuzz/TARGET on it for SECONDS (libFuzzer
+# adds the inputs it finds to CORPUS_DIR), with fuzz/TARGET.dict as dictionary if there is one. A crashing input is saved in
+# build-fuzz/artifacts/TARGET/ and the command that reproduces it is printed. Ends with one line:
+# "fuzz TARGET: N executions in S s (R/s), cov: C, ft: F, corpus: K inputs". Returns non-zero if
+# the target crashed, leaked, hit a sanitizer report or did not run.
+fuzz_run() {
+  local target="$1" seconds="$2" corpus="$3"
+  shift 3
+  local exe="build-fuzz/fuzz/$target" artifacts="build-fuzz/artifacts/$target/" log rc
+  local args=(-max_total_time="$seconds" -print_final_stats=1 -artifact_prefix="$artifacts" "$@")
+  [[ -f "fuzz/$target.dict" ]] && args+=(-dict="fuzz/$target.dict")
+  mkdir -p "$corpus" "$artifacts"
+  cp -n "fuzz/corpus/$target"/* "$corpus"/
+  log="$(mktemp)"
+  ASAN_OPTIONS="detect_leaks=1:detect_stack_use_after_return=0:${ASAN_OPTIONS:-}" \
+    UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:${UBSAN_OPTIONS:-}" \
+    "$exe" "${args[@]}" "$corpus" >"$log" 2>&1
+  rc=$?
+  # The coverage lines are many; show the start, the end and any report.
+  grep -v -e '^#[0-9]' -e '^	NEW_FUNC' -e 'Uses: ' -e 'recommended dictionary' "$log" | tail -n 60
+  grep -e '^#[0-9]' "$log" | tail -n 1
+  python3 - "$target" "$log" "$rc" <<'PY'
+import re, sys
+target, log, rc = sys.argv[1], open(sys.argv[2], errors="replace").read(), int(sys.argv[3])
+runs = re.search(r"stat::number_of_executed_units:\s*(\d+)", log)
+done = re.search(r"Done \d+ runs in (\d+) second", log)
+last = re.findall(r"^#\d+\s+\w+\s+cov: (\d+) ft: (\d+) corp: (\d+)/", log, re.M)
+if runs and done and last:
+    n, s = int(runs.group(1)), max(1, int(done.group(1)))
+    cov, ft, corp = last[-1]
+    print("fuzz %s: %d executions in %d s (%d/s), cov: %s, ft: %s, corpus: %s inputs"
+          % (target, n, s, n // s, cov, ft, corp))
+else:
+    print("fuzz %s: did not finish (exit %d)" % (target, rc))
+PY
+  if ((rc != 0)); then
+    local crash
+    crash="$(grep -o "Test unit written to [^ ]*" "$log" | tail -n 1 | cut -d' ' -f5)"
+    [[ -n "$crash" ]] && note "reproduce: $exe $crash"
+  fi
+  rm -f "$log"
+  return "$rc"
 }
