@@ -16,11 +16,10 @@
 #include <cstdio>
 #include <cstdlib>
 #include <optional>
+#include <spindle.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <spindle.hpp>
 
 #include "commands.hpp"
 #include "resp.hpp"

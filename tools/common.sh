@@ -6,6 +6,8 @@
 #                         timeout given to meson's test(), doubled in the sanitizer builds)
 #   SPINDLE_WERROR        true/false: warnings as errors in the release build (tools/test: true;
 #                         tools/demo: left as configured, off in a new build/)
+#   SPINDLE_FUZZ_SECONDS  tools/test: seconds of fuzzing shared among the fuzz targets (default 50,
+#                         at most 25 s per target)
 
 SPINDLE_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 

@@ -3,6 +3,7 @@
 // its first stdout line ("listening on 127.0.0.1:PORT") gives the port. The destructor kills and
 // reaps it if the test did not stop it.
 #include <doctest/doctest.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
@@ -57,6 +58,7 @@ class ServerProcess {
   ServerProcess& operator=(const ServerProcess&) = delete;
 
   std::uint16_t port() const { return port_; }
+  pid_t pid() const { return pid_; }
   const std::string& first_line() const { return first_line_; }
   void signal(int sig) { REQUIRE(kill(pid_, sig) == 0); }
   // Waits for the process to end: its exit status, or -signal if a signal killed it.
