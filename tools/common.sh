@@ -288,7 +288,8 @@ if runs and done and last:
     print("fuzz %s: %d executions in %d s (%d/s), cov: %s, ft: %s, corpus: %s inputs"
           % (target, n, s, n // s, cov, ft, corp))
 else:
-    print("fuzz %s: did not finish (exit %d)" % (target, rc))
+    print("fuzz %s: FAILED (exit %d) after %s executions"
+          % (target, rc, runs.group(1) if runs else "no"))
 PY
   if ((rc != 0)); then
     local crash
