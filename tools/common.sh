@@ -1,4 +1,4 @@
-# Shared by tools/demo and tools/test (sourced, not run). Bash only.
+# Shared by tools/demo, tools/test and tools/fuzz (sourced, not run). Bash only.
 #
 # Environment knobs (all optional):
 #   SPINDLE_JOBS          ninja -j value (default: ninja's own default)
