@@ -1,12 +1,15 @@
 // The real kv_server binary (its path in $KV_SERVER) on --port 0: redis-cli against it, a
 // pipelined batch, random bytes on one connection while another keeps working, SIGTERM/SIGINT →
-// exit status 0. No sleeps: the server's first line says it listens; sockets block (with a
+// exit status 0, slowloris tricklers cut by --timeout. No sleeps: the server's first line says it listens; sockets block (with a
 // receive timeout only as a safety net against a hung test).
 #include <doctest/doctest.h>
 
 #include <sys/stat.h>
 
+#include <boost/system/system_error.hpp>
+
 #include <algorithm>
+#include <chrono>
 #include <optional>
 #include <random>
 #include <string>
@@ -231,6 +234,48 @@ TEST_CASE("SIGTERM and SIGINT: graceful shutdown, exit status 0") {
     bool reset = false;
     CHECK(idle.receive_to_end(reset) == "");
   }
+}
+
+// Slowloris: 200 connections each trickle an endless command one byte per 100 ms against
+// --timeout 1. Every one of them is cut (a write fails once the server has closed), and a fresh
+// client is answered while they are all connected. Asserts what happened, never how fast.
+TEST_CASE("slowloris against --timeout 1: every trickler is cut, a fresh client is answered") {
+  constexpr int kAttackers = 200;
+  constexpr int kMaxBytes = 600;  // 60 s of trickling: a safety net, far past the 1 s timeout
+  ServerProcess server({"--timeout", "1"});
+  const std::uint16_t port = server.port();
+  spindle::run([&] {
+    int connected = 0;
+    spindle::Event all_connected;
+    auto trickle = [&] {
+      auto s = spindle::open_connection("127.0.0.1", port);
+      const std::string head = "*2\r\n$4\r\nECHO\r\n$1000000\r\n";
+      if (++connected == kAttackers) all_connected.set();
+      for (int i = 0; i < kMaxBytes; ++i) {
+        const char byte = i < static_cast<int>(head.size()) ? head[i] : 'x';
+        try {
+          s.write_all(std::string_view(&byte, 1));
+        } catch (const boost::system::system_error&) {
+          return true;  // the server closed this connection
+        }
+        spindle::sleep(std::chrono::milliseconds(100));
+      }
+      return false;
+    };
+    std::vector<spindle::Task<bool>> attackers;
+    for (int i = 0; i < kAttackers; ++i) attackers.push_back(spindle::spawn(trickle));
+    all_connected.wait();
+
+    auto fresh = spindle::open_connection("127.0.0.1", port);
+    fresh.write_all(cmd("SET", "k", "v") + cmd("GET", "k"));
+    CHECK(fresh.read_exactly(12) == "+OK\r\n$1\r\nv\r\n");
+
+    int cut = 0;
+    for (bool was_cut : spindle::gather(attackers)) cut += was_cut ? 1 : 0;
+    CHECK(cut == kAttackers);
+  });
+  CHECK(server.cli({"GET", "k"}) == "v\n");
+  CHECK(server.stop(SIGTERM) == 0);
 }
 
 }  // TEST_SUITE
