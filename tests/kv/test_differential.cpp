@@ -29,6 +29,24 @@ std::string cat(std::initializer_list<std::string_view> parts) {
   return out;
 }
 
+// Commands written one per line as redis-cli takes them (Redis's quoting: "a b", "", "\x00"),
+// as the arrays of bulk strings clients send.
+std::string commands(std::string_view lines) {
+  std::string text(lines);
+  text += '\n';
+  std::string out;
+  kv::RequestParser parser;
+  std::string_view rest = text;
+  for (;;) {
+    kv::ParseResult r = parser.parse(rest);
+    REQUIRE(r.status != kv::ParseStatus::error);
+    if (r.status == kv::ParseStatus::incomplete) return out;
+    kv::resp::array_header(out, parser.args().size());
+    for (std::string_view arg : parser.args()) kv::resp::bulk(out, arg);
+    rest.remove_prefix(r.consumed);
+  }
+}
+
 // A port that was free a moment ago (redis-server takes a port number, not 0).
 std::uint16_t free_port() {
   int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -109,253 +127,330 @@ struct Case {
   std::string request;
 };
 
-const std::string kMax = "9223372036854775807";
-const std::string kMin = "-9223372036854775808";
-
 std::vector<Case> cases() {
-  const std::string nul_value("a\0b\r\nc", 6);
   return {
       // Connection and echo.
-      {"ping", cat({cmd("PING"), cmd("ping", "hello"), cmd("PING", "a", "b"), "PING\r\n"})},
-      {"echo", cat({cmd("ECHO", "x y"), cmd("echo", ""), cmd("ECHO"), cmd("ECHO", "a", "b")})},
-      {"quit ends the connection", cat({cmd("SET", "k", "v"), cmd("QUIT"), cmd("GET", "k")})},
-      {"quit with arguments", cat({cmd("QUIT", "now"), cmd("PING")})},
+      {"ping", cat({commands(R"(PING
+ping hello
+PING a b)"),
+                    "PING\r\n"})},
+      {"echo", commands(R"(ECHO "x y"
+echo ""
+ECHO
+ECHO a b)")},
+      {"quit ends the connection", commands(R"(SET k v
+QUIT
+GET k)")},
+      {"quit with arguments", commands(R"(QUIT now
+PING)")},
 
       // Strings.
-      {"get and set", cat({cmd("GET", "k"), cmd("SET", "k", "v"), cmd("gEt", "k"),
-                           cmd("SET", "k", nul_value), cmd("GET", "k"), cmd("SET", "", ""),
-                           cmd("GET", ""), cmd("GET"), cmd("GET", "a", "b"), cmd("SET", "k")})},
-      {"set nx xx get",
-       cat({cmd("SET", "k", "v", "XX"), cmd("SET", "k", "v", "NX"), cmd("SET", "k", "w", "nx"),
-            cmd("SET", "k", "w", "xx"), cmd("SET", "k", "x", "GET"), cmd("SET", "new", "x", "GET"),
-            cmd("SET", "k", "y", "NX", "GET"), cmd("SET", "k2", "y", "XX", "GET"),
-            cmd("SET", "k", "z", "GET", "GET", "XX", "XX"), cmd("GET", "k")})},
-      {"set syntax errors",
-       cat({cmd("SET", "k", "v", "NX", "XX"), cmd("SET", "k", "v", "EX", "10", "PX", "5"),
-            cmd("SET", "k", "v", "KEEPTTL", "EX", "5"), cmd("SET", "k", "v", "EX", "5", "KEEPTTL"),
-            cmd("SET", "k", "v", "EX"), cmd("SET", "k", "v", "foo"),
-            cmd("SET", "k", "v", "EXAT", "5", "PX", "5"),
-            cmd("SET", "k", "v", "PXAT", "5", "EXAT", "5"), cmd("SET", "k", "v", "PXAT"),
-            cmd("SET", "k", "v", "KEEPTTL", "PXAT", "5"), cmd("SET", "k", "v", "GETX"),
-            cmd("SET", "k", "v", std::string("nx\0junk", 7)), cmd("GET", "k")})},
-      {"incr", cat({cmd("INCR", "n"),
-                    cmd("INCR", "n"),
-                    cmd("GET", "n"),
-                    cmd("SET", "n", "-1"),
-                    cmd("INCR", "n"),
-                    cmd("SET", "n", "9223372036854775806"),
-                    cmd("INCR", "n"),
-                    cmd("INCR", "n"),
-                    cmd("SET", "n", "abc"),
-                    cmd("INCR", "n"),
-                    cmd("SET", "n", "007"),
-                    cmd("INCR", "n"),
-                    cmd("SET", "n", " 1"),
-                    cmd("INCR", "n"),
-                    cmd("SET", "n", "1.0"),
-                    cmd("INCR", "n"),
-                    cmd("SET", "n", ""),
-                    cmd("INCR", "n"),
-                    cmd("SET", "n", "99999999999999999999"),
-                    cmd("INCR", "n"),
-                    cmd("SET", "n", kMin),
-                    cmd("INCR", "n"),
-                    cmd("SET", "t", "5", "EX", "100"),
-                    cmd("INCR", "t"),
-                    cmd("TTL", "t"),
-                    cmd("INCR"),
-                    cmd("INCR", "a", "b")})},
-      {"mget and mset",
-       cat({cmd("MSET", "a", "1", "b", "", "a", "3"), cmd("MGET", "a", "nope", "b"),
-            cmd("MGET", "x"), cmd("MSET", "a"), cmd("MSET", "a", "b", "c"), cmd("MGET"),
-            cmd("SET", "e", "1", "EX", "50"), cmd("MSET", "e", "2"), cmd("TTL", "e")})},
-      {"del and exists",
-       cat({cmd("MSET", "a", "1", "b", "2"), cmd("EXISTS", "a", "a", "b", "zz"),
-            cmd("DEL", "a", "a", "zz"), cmd("EXISTS", "a"), cmd("DEL"), cmd("EXISTS")})},
+      {"get and set", cat({commands(R"(GET k
+SET k v
+gEt k
+SET k "a\x00b\r\nc"
+GET k
+SET "" ""
+GET ""
+GET
+GET a b
+SET k)")})},
+      {"set nx xx get", commands(R"(SET k v XX
+SET k v NX
+SET k w nx
+SET k w xx
+SET k x GET
+SET new x GET
+SET k y NX GET
+SET k2 y XX GET
+SET k z GET GET XX XX
+GET k)")},
+      {"set syntax errors", commands(R"(SET k v NX XX
+SET k v EX 10 PX 5
+SET k v KEEPTTL EX 5
+SET k v EX 5 KEEPTTL
+SET k v EX
+SET k v foo
+SET k v EXAT 5 PX 5
+SET k v PXAT 5 EXAT 5
+SET k v PXAT
+SET k v KEEPTTL PXAT 5
+SET k v GETX
+SET k v "nx\x00junk"
+GET k)")},
+      {"incr", cat({commands(R"(INCR n
+INCR n
+GET n
+SET n -1
+INCR n
+SET n 9223372036854775806
+INCR n
+INCR n
+SET n abc
+INCR n
+SET n 007
+INCR n
+SET n " 1"
+INCR n
+SET n 1.0
+INCR n
+SET n ""
+INCR n
+SET n 99999999999999999999
+INCR n
+SET n -9223372036854775808
+INCR n
+SET t 5 EX 100
+INCR t
+TTL t
+INCR
+INCR a b)")})},
+      {"mget and mset", commands(R"(MSET a 1 b "" a 3
+MGET a nope b
+MGET x
+MSET a
+MSET a b c
+MGET
+SET e 1 EX 50
+MSET e 2
+TTL e)")},
+      {"del and exists", commands(R"(MSET a 1 b 2
+EXISTS a a b zz
+DEL a a zz
+EXISTS a
+DEL
+EXISTS)")},
 
       // Keyspace.
-      {"keys, one match at a time",
-       cat({cmd("KEYS", "*"), cmd("SET", "", "empty"), cmd("KEYS", "*"), cmd("KEYS", "**"),
-            cmd("DEL", ""), cmd("MSET", "hello", "1", "world", "2"), cmd("KEYS", "h?llo"),
-            cmd("KEYS", "h[a-f]llo"), cmd("KEYS", "h[^a]llo"), cmd("KEYS", "w*"), cmd("KEYS", "*d"),
-            cmd("KEYS", "[z-a]ello"), cmd("KEYS", "nothing*"), cmd("KEYS", "hel\\lo"),
-            cmd("KEYS", "[abc"), cmd("KEYS", "h[e"), cmd("KEYS"), cmd("KEYS", "a", "b")})},
-      {"dbsize and flushall",
-       cat({cmd("MSET", "a", "1", "b", "2"), cmd("DBSIZE"), cmd("DBSIZE", "x"),
-            cmd("FLUSHALL", "x"), cmd("FLUSHALL", "ASYNC", "SYNC"), cmd("FLUSHALL", "sync"),
-            cmd("DBSIZE"), cmd("FLUSHALL", "async"), cmd("FLUSHALL")})},
+      {"keys, one match at a time", cat({commands(R"(KEYS *
+SET "" empty
+KEYS *
+KEYS **
+DEL ""
+MSET hello 1 world 2
+KEYS h?llo
+KEYS h[a-f]llo
+KEYS h[^a]llo
+KEYS w*
+KEYS *d
+KEYS [z-a]ello
+KEYS nothing*
+KEYS "hel\\lo"
+KEYS [abc
+KEYS h[e
+KEYS
+KEYS a b)")})},
+      {"dbsize and flushall", commands(R"(MSET a 1 b 2
+DBSIZE
+DBSIZE x
+FLUSHALL x
+FLUSHALL ASYNC SYNC
+FLUSHALL sync
+DBSIZE
+FLUSHALL async
+FLUSHALL)")},
 
       // Expiry: relative, absolute (Unix time), huge, negative, overflowing.
-      {"ttl, pttl, persist",
-       cat({cmd("TTL", "nokey"), cmd("PTTL", "nokey"), cmd("SET", "k", "v"), cmd("TTL", "k"),
-            cmd("PTTL", "k"), cmd("PERSIST", "k"), cmd("EXPIRE", "k", "100"), cmd("TTL", "k"),
-            cmd("PERSIST", "k"), cmd("PERSIST", "k"), cmd("TTL", "k"), cmd("PERSIST", "nokey"),
-            cmd("TTL"), cmd("PTTL", "a", "b"), cmd("PERSIST")})},
-      {"set ex px: ttl in seconds",
-       cat({cmd("SET", "k", "v", "EX", "100"), cmd("TTL", "k"),
-            cmd("SET", "k", "v", "PX", "100000"), cmd("TTL", "k"), cmd("SET", "k", "w", "KEEPTTL"),
-            cmd("TTL", "k"), cmd("SET", "k", "w"), cmd("TTL", "k"),
-            cmd("SET", "k", "v", "EX", "10", "EX", "100"), cmd("TTL", "k"),
-            cmd("SET", "k", "v", "ex", "100", "GET"), cmd("SET", "k", "v", "PX", "100000", "NX")})},
-      {"set: TTLs beyond 292 years",
-       cat({cmd("SET", "k", "v", "EX", "10000000000"), cmd("TTL", "k"),
-            cmd("SET", "k", "v", "PX", "10000000000000000"), cmd("TTL", "k"),
-            cmd("SET", "k", "v", "EX", "9000000000000000"), cmd("TTL", "k")})},
-      {"set exat pxat: unix times", cat({cmd("SET", "k", "v", "EXAT", "99999999999"),
-                                         cmd("EXPIRETIME", "k"),
-                                         cmd("PEXPIRETIME", "k"),
-                                         cmd("SET", "k", "v", "PXAT", "99999999999500"),
-                                         cmd("EXPIRETIME", "k"),
-                                         cmd("PEXPIRETIME", "k"),
-                                         cmd("SET", "k", "v", "PXAT", "99999999999499"),
-                                         cmd("EXPIRETIME", "k"),
-                                         cmd("SET", "k", "v", "PXAT", kMax),
-                                         cmd("EXPIRETIME", "k"),
-                                         cmd("PEXPIRETIME", "k"),
-                                         cmd("SET", "k", "v", "EXAT", "9223372036854775"),
-                                         cmd("PEXPIRETIME", "k"),
-                                         cmd("SET", "old", "v", "EXAT", "1"),
-                                         cmd("GET", "old"),
-                                         cmd("EXISTS", "old"),
-                                         cmd("SET", "k", "w", "PXAT", "1", "GET"),
-                                         cmd("GET", "k"),
-                                         cmd("SET", "k", "v", "EXAT", "1", "EXAT", "99999999999"),
-                                         cmd("EXPIRETIME", "k")})},
-      {"set: invalid expire time", cat({cmd("SET", "k", "v"),
-                                        cmd("SET", "k", "v", "EX", "0"),
-                                        cmd("SET", "k", "v", "PX", "0"),
-                                        cmd("SET", "k", "v", "EXAT", "0"),
-                                        cmd("SET", "k", "v", "PXAT", "0"),
-                                        cmd("SET", "k", "v", "EX", "-1"),
-                                        cmd("SET", "k", "v", "PX", "-5"),
-                                        cmd("SET", "k", "v", "EXAT", "-1"),
-                                        cmd("SET", "k", "v", "PXAT", kMin),
-                                        cmd("SET", "k", "v", "EX", kMax),
-                                        cmd("SET", "k", "v", "PX", kMax),
-                                        cmd("SET", "k", "v", "EX", "9223372036854776"),
-                                        cmd("SET", "k", "v", "EX", "9223372036854775"),
-                                        cmd("SET", "k", "v", "EXAT", "9223372036854776"),
-                                        cmd("SET", "k", "v", "PX", "9223372036854775000"),
-                                        cmd("SET", "k", "v", "EX", "abc"),
-                                        cmd("SET", "k", "v", "PX", "1.5"),
-                                        cmd("SET", "k", "v", "EXAT", "9223372036854775808"),
-                                        cmd("SET", "k", "v", "PX", "+5"),
-                                        cmd("SET", "k", "v", "EX", " 5"),
-                                        cmd("SET", "k", "v", "EX", "05"),
-                                        cmd("GET", "k"),
-                                        cmd("TTL", "k")})},
-      {"expire and pexpire", cat({cmd("EXPIRE", "nokey", "10"),
-                                  cmd("PEXPIRE", "nokey", "10"),
-                                  cmd("SET", "k", "v"),
-                                  cmd("EXPIRE", "k", "100"),
-                                  cmd("TTL", "k"),
-                                  cmd("EXPIRE", "k", "50", "NX"),
-                                  cmd("EXPIRE", "k", "50", "GT"),
-                                  cmd("EXPIRE", "k", "200", "GT"),
-                                  cmd("TTL", "k"),
-                                  cmd("EXPIRE", "k", "300", "LT"),
-                                  cmd("EXPIRE", "k", "20", "lt", "xx"),
-                                  cmd("TTL", "k"),
-                                  cmd("PEXPIRE", "k", "30000"),
-                                  cmd("TTL", "k"),
-                                  cmd("PERSIST", "k"),
-                                  cmd("EXPIRE", "k", "10", "XX"),
-                                  cmd("EXPIRE", "k", "10", "GT"),
-                                  cmd("EXPIRE", "k", "10", "LT"),
-                                  cmd("TTL", "k"),
-                                  cmd("EXPIRE", "k", "10", "NX", "GT"),
-                                  cmd("EXPIRE", "k", "10", "GT", "LT"),
-                                  cmd("EXPIRE", "k", "10", "foo"),
-                                  cmd("EXPIRE", "k", "1000", std::string("gt\0x", 4)),
-                                  cmd("EXPIRE", "k", "x"),
-                                  cmd("EXPIRE", "k", "1.5"),
-                                  cmd("EXPIRE", "k"),
-                                  cmd("PEXPIRE", "k"),
-                                  cmd("EXPIRE", "k", "0"),
-                                  cmd("EXISTS", "k"),
-                                  cmd("SET", "k", "v"),
-                                  cmd("EXPIRE", "k", "-5"),
-                                  cmd("EXISTS", "k"),
-                                  cmd("SET", "k", "v"),
-                                  cmd("PEXPIRE", "k", "0"),
-                                  cmd("EXISTS", "k")})},
-      {"expire: huge, negative, overflowing", cat({cmd("SET", "k", "v"),
-                                                   cmd("EXPIRE", "k", "10000000000"),
-                                                   cmd("TTL", "k"),
-                                                   cmd("EXPIRE", "k", "100000000000", "GT"),
-                                                   cmd("TTL", "k"),
-                                                   cmd("EXPIRE", "k", "10000000000", "GT"),
-                                                   cmd("EXPIRE", "k", "10000000000", "LT"),
-                                                   cmd("TTL", "k"),
-                                                   cmd("EXPIRE", "k", kMax),
-                                                   cmd("EXPIRE", "k", "9223372036854776"),
-                                                   cmd("EXPIRE", "k", "9223372036854775"),
-                                                   cmd("EXPIRE", "k", "-9223372036854776"),
-                                                   cmd("PEXPIRE", "k", kMax),
-                                                   cmd("PEXPIRE", "k", "9223372036854775000"),
-                                                   cmd("EXPIRE", "k", kMin),
-                                                   cmd("TTL", "k"),
-                                                   cmd("EXPIRE", "nokey", "9223372036854776"),
-                                                   cmd("EXPIRE", "nokey", "x", "foo"),
-                                                   cmd("EXPIRE", "k", "-9223372036854775"),
-                                                   cmd("EXISTS", "k"),
-                                                   cmd("SET", "k", "v"),
-                                                   cmd("PEXPIRE", "k", kMin),
-                                                   cmd("EXISTS", "k")})},
-      {"expireat and pexpireat: unix times", cat({cmd("EXPIREAT", "nokey", "99999999999"),
-                                                  cmd("SET", "k", "v"),
-                                                  cmd("EXPIREAT", "k", "99999999999"),
-                                                  cmd("EXPIRETIME", "k"),
-                                                  cmd("PEXPIRETIME", "k"),
-                                                  cmd("PEXPIREAT", "k", kMax, "GT"),
-                                                  cmd("PEXPIREAT", "k", kMax, "GT"),
-                                                  cmd("PEXPIRETIME", "k"),
-                                                  cmd("EXPIRETIME", "k"),
-                                                  cmd("EXPIREAT", "k", "99999999999", "GT"),
-                                                  cmd("EXPIREAT", "k", "99999999999", "LT"),
-                                                  cmd("EXPIRETIME", "k"),
-                                                  cmd("EXPIREAT", "k", "9223372036854775", "XX"),
-                                                  cmd("PEXPIRETIME", "k"),
-                                                  cmd("EXPIREAT", "k", "1", "NX"),
-                                                  cmd("PERSIST", "k"),
-                                                  cmd("EXPIREAT", "k", "99999999999", "GT"),
-                                                  cmd("EXPIREAT", "k", "99999999999", "XX"),
-                                                  cmd("EXPIREAT", "k", "99999999999", "NX"),
-                                                  cmd("EXPIRETIME", "k"),
-                                                  cmd("EXPIREAT", "k", "9223372036854776"),
-                                                  cmd("EXPIREAT", "k", kMin),
-                                                  cmd("PEXPIREAT", "k", "9223372036854775808"),
-                                                  cmd("EXPIREAT", "k", "-9223372036854776"),
-                                                  cmd("PEXPIREAT", "k", kMin, "LT"),
-                                                  cmd("EXISTS", "k"),
-                                                  cmd("SET", "k", "v"),
-                                                  cmd("EXPIREAT", "k", "1"),
-                                                  cmd("EXISTS", "k"),
-                                                  cmd("SET", "k", "v"),
-                                                  cmd("PEXPIREAT", "k", "0"),
-                                                  cmd("EXISTS", "k"),
-                                                  cmd("SET", "k", "v"),
-                                                  cmd("EXPIREAT", "k", "-1"),
-                                                  cmd("EXISTS", "k"),
-                                                  cmd("EXPIREAT", "k"),
-                                                  cmd("PEXPIREAT", "k", "1", "foo")})},
-      {"expiretime and pexpiretime",
-       cat({cmd("EXPIRETIME", "nokey"), cmd("PEXPIRETIME", "nokey"), cmd("SET", "k", "v"),
-            cmd("EXPIRETIME", "k"), cmd("PEXPIRETIME", "k"), cmd("EXPIRETIME"),
-            cmd("PEXPIRETIME", "a", "b")})},
+      {"ttl, pttl, persist", commands(R"(TTL nokey
+PTTL nokey
+SET k v
+TTL k
+PTTL k
+PERSIST k
+EXPIRE k 100
+TTL k
+PERSIST k
+PERSIST k
+TTL k
+PERSIST nokey
+TTL
+PTTL a b
+PERSIST)")},
+      {"set ex px: ttl in seconds", commands(R"(SET k v EX 100
+TTL k
+SET k v PX 100000
+TTL k
+SET k w KEEPTTL
+TTL k
+SET k w
+TTL k
+SET k v EX 10 EX 100
+TTL k
+SET k v ex 100 GET
+SET k v PX 100000 NX)")},
+      {"set: TTLs beyond 292 years", commands(R"(SET k v EX 10000000000
+TTL k
+SET k v PX 10000000000000000
+TTL k
+SET k v EX 9000000000000000
+TTL k)")},
+      {"set exat pxat: unix times", commands(R"(SET k v EXAT 99999999999
+EXPIRETIME k
+PEXPIRETIME k
+SET k v PXAT 99999999999500
+EXPIRETIME k
+PEXPIRETIME k
+SET k v PXAT 99999999999499
+EXPIRETIME k
+SET k v PXAT 9223372036854775807
+EXPIRETIME k
+PEXPIRETIME k
+SET k v EXAT 9223372036854775
+PEXPIRETIME k
+SET old v EXAT 1
+GET old
+EXISTS old
+SET k w PXAT 1 GET
+GET k
+SET k v EXAT 1 EXAT 99999999999
+EXPIRETIME k)")},
+      {"set: invalid expire time", commands(R"(SET k v
+SET k v EX 0
+SET k v PX 0
+SET k v EXAT 0
+SET k v PXAT 0
+SET k v EX -1
+SET k v PX -5
+SET k v EXAT -1
+SET k v PXAT -9223372036854775808
+SET k v EX 9223372036854775807
+SET k v PX 9223372036854775807
+SET k v EX 9223372036854776
+SET k v EX 9223372036854775
+SET k v EXAT 9223372036854776
+SET k v PX 9223372036854775000
+SET k v EX abc
+SET k v PX 1.5
+SET k v EXAT 9223372036854775808
+SET k v PX +5
+SET k v EX " 5"
+SET k v EX 05
+GET k
+TTL k)")},
+      {"expire and pexpire", cat({commands(R"(EXPIRE nokey 10
+PEXPIRE nokey 10
+SET k v
+EXPIRE k 100
+TTL k
+EXPIRE k 50 NX
+EXPIRE k 50 GT
+EXPIRE k 200 GT
+TTL k
+EXPIRE k 300 LT
+EXPIRE k 20 lt xx
+TTL k
+PEXPIRE k 30000
+TTL k
+PERSIST k
+EXPIRE k 10 XX
+EXPIRE k 10 GT
+EXPIRE k 10 LT
+TTL k
+EXPIRE k 10 NX GT
+EXPIRE k 10 GT LT
+EXPIRE k 10 foo
+EXPIRE k 1000 "gt\x00x"
+EXPIRE k x
+EXPIRE k 1.5
+EXPIRE k
+PEXPIRE k
+EXPIRE k 0
+EXISTS k
+SET k v
+EXPIRE k -5
+EXISTS k
+SET k v
+PEXPIRE k 0
+EXISTS k)")})},
+      {"expire: huge, negative, overflowing", commands(R"(SET k v
+EXPIRE k 10000000000
+TTL k
+EXPIRE k 100000000000 GT
+TTL k
+EXPIRE k 10000000000 GT
+EXPIRE k 10000000000 LT
+TTL k
+EXPIRE k 9223372036854775807
+EXPIRE k 9223372036854776
+EXPIRE k 9223372036854775
+EXPIRE k -9223372036854776
+PEXPIRE k 9223372036854775807
+PEXPIRE k 9223372036854775000
+EXPIRE k -9223372036854775808
+TTL k
+EXPIRE nokey 9223372036854776
+EXPIRE nokey x foo
+EXPIRE k -9223372036854775
+EXISTS k
+SET k v
+PEXPIRE k -9223372036854775808
+EXISTS k)")},
+      {"expireat and pexpireat: unix times", commands(R"(EXPIREAT nokey 99999999999
+SET k v
+EXPIREAT k 99999999999
+EXPIRETIME k
+PEXPIRETIME k
+PEXPIREAT k 9223372036854775807 GT
+PEXPIREAT k 9223372036854775807 GT
+PEXPIRETIME k
+EXPIRETIME k
+EXPIREAT k 99999999999 GT
+EXPIREAT k 99999999999 LT
+EXPIRETIME k
+EXPIREAT k 9223372036854775 XX
+PEXPIRETIME k
+EXPIREAT k 1 NX
+PERSIST k
+EXPIREAT k 99999999999 GT
+EXPIREAT k 99999999999 XX
+EXPIREAT k 99999999999 NX
+EXPIRETIME k
+EXPIREAT k 9223372036854776
+EXPIREAT k -9223372036854775808
+PEXPIREAT k 9223372036854775808
+EXPIREAT k -9223372036854776
+PEXPIREAT k -9223372036854775808 LT
+EXISTS k
+SET k v
+EXPIREAT k 1
+EXISTS k
+SET k v
+PEXPIREAT k 0
+EXISTS k
+SET k v
+EXPIREAT k -1
+EXISTS k
+EXPIREAT k
+PEXPIREAT k 1 foo)")},
+      {"expiretime and pexpiretime", commands(R"(EXPIRETIME nokey
+PEXPIRETIME nokey
+SET k v
+EXPIRETIME k
+PEXPIRETIME k
+EXPIRETIME
+PEXPIRETIME a b)")},
 
       // What clients send on connect, where the answers are the same.
-      {"config get", cat({cmd("CONFIG", "GET", "save"), cmd("CONFIG", "GET", "appendonly"),
-                          cmd("config", "get", "nothing"), cmd("CONFIG", "GET"),
-                          cmd("CONFIG", "foo"), cmd("CONFIG")})},
-      {"command subcommands", cat({cmd("COMMAND", "foo"), cmd("COMMAND", "COUNT", "x")})},
+      {"config get", commands(R"(CONFIG GET save
+CONFIG GET appendonly
+config get nothing
+CONFIG GET
+CONFIG foo
+CONFIG)")},
+      {"command subcommands", commands(R"(COMMAND foo
+COMMAND COUNT x)")},
 
       // Unknown commands and arity.
-      {"unknown commands",
-       cat({cmd("foo"), cmd("foo", "a", "b"), cmd("foo", "a\r\nb"),
-            cmd("foo", std::string(200, 'x')), cmd(std::string("a\0b", 3), std::string("c\0d", 3)),
-            cmd("foo", std::string(100, 'a'), std::string(100, 'b'), "c"),
-            cmd(std::string(300, 'z')), cmd("GET\0", "k"), cmd(""), cmd("PING")})},
+      {"unknown commands", cat({commands(R"(foo
+foo a b
+foo "a\r\nb"
+"GET\x00" k
+"a\x00b" "c\x00d"
+""
+PING)"),
+                                cmd("foo", std::string(200, 'x')),
+                                cmd("foo", std::string(100, 'a'), std::string(100, 'b'), "c"),
+                                cmd(std::string(300, 'z'))})},
 
       // Inline commands.
       {"inline", "SET a b\r\nGET a\r\nget   a  \r\n\r\n  \r\nPING\nECHO x\r\n"},
