@@ -25,16 +25,19 @@ spindle::Server start_kv(kv::Store& store, const kv::ConnectionOptions& options)
 }
 
 // Everything the server sends until it closes; `reset` says whether it ended with a reset (the
-// server closed with bytes of ours unread).
+// server closed with bytes of ours unread). A server that never closes fails the test with a
+// TimeoutError after a virtual minute instead of hanging it.
 std::string read_to_end(spindle::TcpStream& s, bool& reset) {
   std::string out;
   char buf[4096];
   reset = false;
-  try {
-    while (std::size_t n = s.read_some(boost::asio::buffer(buf))) out.append(buf, n);
-  } catch (const boost::system::system_error&) {
-    reset = true;
-  }
+  spindle::timeout(1min, [&] {
+    try {
+      while (std::size_t n = s.read_some(boost::asio::buffer(buf))) out.append(buf, n);
+    } catch (const boost::system::system_error&) {
+      reset = true;
+    }
+  });
   return out;
 }
 
