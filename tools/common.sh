@@ -18,7 +18,7 @@ SPINDLE_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 SPINDLE_PACKAGES=(
   g++ meson ninja-build pkg-config
   libboost1.81-dev libboost-context1.81-dev libspdlog-dev doctest-dev liburing-dev
-  netcat-openbsd curl redis-tools
+  netcat-openbsd curl redis-tools redis-server
   clang-14 libclang-rt-14-dev
 )
 

@@ -1,23 +1,15 @@
 // The real kv_server binary (its path in $KV_SERVER) on --port 0: redis-cli against it, a
 // pipelined batch, random bytes on one connection while another keeps working, SIGTERM/SIGINT →
-// exit status 0. No sleeps: the server's first line says it listens; sockets block (with a
+// exit status 0, slowloris tricklers cut by --timeout. No sleeps: the server's first line says it listens; sockets block (with a
 // receive timeout only as a safety net against a hung test).
 #include <doctest/doctest.h>
 
-#include <arpa/inet.h>
-#include <fcntl.h>
-#include <netinet/in.h>
-#include <signal.h>
-#include <spawn.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
-#include <unistd.h>
+
+#include <boost/system/system_error.hpp>
 
 #include <algorithm>
-#include <cerrno>
-#include <cstdlib>
-#include <cstring>
+#include <chrono>
 #include <optional>
 #include <random>
 #include <string>
@@ -25,25 +17,17 @@
 #include <vector>
 
 #include "kv_support.hpp"
+#include "server_support.hpp"
 
-extern char** environ;
-
+using kv_test::Client;
 using kv_test::cmd;
+using kv_test::find_on_path;
+using kv_test::kv_server_path;
+using kv_test::Pipe;
+using kv_test::read_all;
+using kv_test::spawn;
 
 namespace {
-
-std::string find_on_path(const std::string& name) {
-  const char* path = std::getenv("PATH");
-  std::string_view rest = path ? path : "/usr/bin:/bin";
-  while (!rest.empty()) {
-    std::size_t colon = rest.find(':');
-    std::string dir(rest.substr(0, colon));
-    rest = colon == std::string_view::npos ? std::string_view() : rest.substr(colon + 1);
-    std::string candidate = (dir.empty() ? "." : dir) + "/" + name;
-    if (::access(candidate.c_str(), X_OK) == 0) return candidate;
-  }
-  return {};
-}
 
 std::string redis_cli_path() {
   std::string p = find_on_path("redis-cli");
@@ -51,56 +35,6 @@ std::string redis_cli_path() {
     FAIL("redis-cli is not on PATH: these tests need it (Debian package redis-tools)");
   }
   return p;
-}
-
-std::string kv_server_path() {
-  const char* p = std::getenv("KV_SERVER");
-  if (!p || !*p) FAIL("KV_SERVER is not set: run kv_tests through `meson test kv_tests`");
-  return p;
-}
-
-struct Pipe {
-  int fds[2] = {-1, -1};
-  Pipe() { REQUIRE(::pipe2(fds, O_CLOEXEC) == 0); }
-  ~Pipe() {
-    close_read();
-    close_write();
-  }
-  void close_read() {
-    if (fds[0] >= 0) ::close(fds[0]);
-    fds[0] = -1;
-  }
-  void close_write() {
-    if (fds[1] >= 0) ::close(fds[1]);
-    fds[1] = -1;
-  }
-};
-
-// Spawns argv with stdout into `out` (if given) and stdin from `stdin_fd` (if >= 0).
-pid_t spawn(const std::vector<std::string>& argv, Pipe* out, int stdin_fd = -1) {
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  if (out) posix_spawn_file_actions_adddup2(&actions, out->fds[1], STDOUT_FILENO);
-  if (stdin_fd >= 0) posix_spawn_file_actions_adddup2(&actions, stdin_fd, STDIN_FILENO);
-  std::vector<char*> args;
-  for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-  args.push_back(nullptr);
-  pid_t pid = -1;
-  int rc = ::posix_spawn(&pid, args[0], &actions, nullptr, args.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  REQUIRE_MESSAGE(rc == 0, "cannot start " << argv[0] << ": " << std::strerror(rc));
-  return pid;
-}
-
-std::string read_all(int fd) {
-  std::string out;
-  char buf[4096];
-  for (;;) {
-    ssize_t n = ::read(fd, buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return out;
-    out.append(buf, static_cast<std::size_t>(n));
-  }
 }
 
 struct Run {
@@ -129,40 +63,18 @@ Run run_program(const std::vector<std::string>& argv, const std::string& input =
 // kv_server as a child process, listening on a free port.
 class ServerProcess {
  public:
-  ServerProcess() {
-    Pipe out;
-    pid_ = spawn({kv_server_path(), "--host", "127.0.0.1", "--port", "0"}, &out);
-    out.close_write();
-    // The first line, byte by byte, so nothing after it is consumed.
-    std::string line;
-    char c = 0;
-    while (::read(out.fds[0], &c, 1) == 1 && c != '\n') line += c;
-    stdout_fd_ = ::dup(out.fds[0]);
-    first_line_ = line;
+  explicit ServerProcess(std::vector<std::string> flags = {})
+      : child_(with_flags({kv_server_path(), "--host", "127.0.0.1", "--port", "0"}, flags)) {
     constexpr std::string_view kPrefix = "listening on 127.0.0.1:";
+    std::string line = child_.wait_for_line(kPrefix);
     REQUIRE_MESSAGE(line.rfind(kPrefix, 0) == 0, "kv_server's first line: '" << line << "'");
     port_ = static_cast<std::uint16_t>(std::stoi(line.substr(kPrefix.size())));
     REQUIRE(port_ != 0);
   }
-  ~ServerProcess() {
-    if (pid_ > 0) {
-      ::kill(pid_, SIGKILL);
-      ::waitpid(pid_, nullptr, 0);
-    }
-    if (stdout_fd_ >= 0) ::close(stdout_fd_);
-  }
 
   std::uint16_t port() const { return port_; }
   std::string port_string() const { return std::to_string(port_); }
-
-  // Sends `sig` and waits for the exit; returns the wait status.
-  int stop(int sig) {
-    REQUIRE(::kill(pid_, sig) == 0);
-    int status = 0;
-    REQUIRE(::waitpid(pid_, &status, 0) == pid_);
-    pid_ = -1;
-    return status;
-  }
+  int stop(int sig) { return child_.stop(sig); }
 
   std::string cli(std::vector<std::string> args, const std::string& input = {}) {
     std::vector<std::string> argv = {redis_cli_path(), "-h", "127.0.0.1", "-p", port_string()};
@@ -174,79 +86,14 @@ class ServerProcess {
   }
 
  private:
-  pid_t pid_ = -1;
-  int stdout_fd_ = -1;
+  static std::vector<std::string> with_flags(std::vector<std::string> argv,
+                                             const std::vector<std::string>& flags) {
+    argv.insert(argv.end(), flags.begin(), flags.end());
+    return argv;
+  }
+
+  kv_test::ChildServer child_;
   std::uint16_t port_ = 0;
-  std::string first_line_;
-};
-
-// A blocking client socket.
-class Client {
- public:
-  explicit Client(std::uint16_t port) {
-    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    REQUIRE(fd_ >= 0);
-    timeval tv{30, 0};  // a safety net against a hung test, not synchronisation
-    ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(port);
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    REQUIRE(::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
-  }
-  ~Client() { ::close(fd_); }
-
-  // False if the peer has closed or reset the connection.
-  bool send_all(std::string_view bytes) {
-    while (!bytes.empty()) {
-      ssize_t n = ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL);
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) return false;
-      bytes.remove_prefix(static_cast<std::size_t>(n));
-    }
-    return true;
-  }
-  void shutdown_write() { ::shutdown(fd_, SHUT_WR); }
-
-  // Exactly n bytes (fewer only if the connection ends first).
-  std::string receive(std::size_t n) {
-    std::string out;
-    char buf[4096];
-    while (out.size() < n) {
-      ssize_t got = ::recv(fd_, buf, std::min(sizeof buf, n - out.size()), 0);
-      if (got < 0 && errno == EINTR) continue;
-      REQUIRE_MESSAGE(got >= 0, "recv: " << std::strerror(errno));
-      if (got == 0) break;
-      out.append(buf, static_cast<std::size_t>(got));
-    }
-    return out;
-  }
-
-  // Everything until the server closes; `reset` tells whether it ended with a reset.
-  std::string receive_to_end(bool& reset) {
-    std::string out;
-    char buf[4096];
-    reset = false;
-    for (;;) {
-      ssize_t got = ::recv(fd_, buf, sizeof buf, 0);
-      if (got < 0 && errno == EINTR) continue;
-      if (got < 0 && errno == ECONNRESET) {
-        reset = true;
-        return out;
-      }
-      REQUIRE_MESSAGE(got >= 0, "recv: " << std::strerror(errno));
-      if (got == 0) return out;
-      out.append(buf, static_cast<std::size_t>(got));
-    }
-  }
-
-  std::string request(std::string_view bytes, std::size_t reply_size) {
-    REQUIRE(send_all(bytes));
-    return receive(reply_size);
-  }
-
- private:
-  int fd_ = -1;
 };
 
 std::string sorted_lines(const std::string& text) {
@@ -387,6 +234,48 @@ TEST_CASE("SIGTERM and SIGINT: graceful shutdown, exit status 0") {
     bool reset = false;
     CHECK(idle.receive_to_end(reset) == "");
   }
+}
+
+// Slowloris: 200 connections each trickle an endless command one byte per 100 ms against
+// --timeout 1. Every one of them is cut (a write fails once the server has closed), and a fresh
+// client is answered while they are all connected. Asserts what happened, never how fast.
+TEST_CASE("slowloris against --timeout 1: every trickler is cut, a fresh client is answered") {
+  constexpr int kAttackers = 200;
+  constexpr int kMaxBytes = 600;  // 60 s of trickling: a safety net, far past the 1 s timeout
+  ServerProcess server({"--timeout", "1"});
+  const std::uint16_t port = server.port();
+  spindle::run([&] {
+    int connected = 0;
+    spindle::Event all_connected;
+    auto trickle = [&] {
+      auto s = spindle::open_connection("127.0.0.1", port);
+      const std::string head = "*2\r\n$4\r\nECHO\r\n$1000000\r\n";
+      if (++connected == kAttackers) all_connected.set();
+      for (int i = 0; i < kMaxBytes; ++i) {
+        const char byte = i < static_cast<int>(head.size()) ? head[i] : 'x';
+        try {
+          s.write_all(std::string_view(&byte, 1));
+        } catch (const boost::system::system_error&) {
+          return true;  // the server closed this connection
+        }
+        spindle::sleep(std::chrono::milliseconds(100));
+      }
+      return false;
+    };
+    std::vector<spindle::Task<bool>> attackers;
+    for (int i = 0; i < kAttackers; ++i) attackers.push_back(spindle::spawn(trickle));
+    all_connected.wait();
+
+    auto fresh = spindle::open_connection("127.0.0.1", port);
+    fresh.write_all(cmd("SET", "k", "v") + cmd("GET", "k"));
+    CHECK(fresh.read_exactly(12) == "+OK\r\n$1\r\nv\r\n");
+
+    int cut = 0;
+    for (bool was_cut : spindle::gather(attackers)) cut += was_cut ? 1 : 0;
+    CHECK(cut == kAttackers);
+  });
+  CHECK(server.cli({"GET", "k"}) == "v\n");
+  CHECK(server.stop(SIGTERM) == 0);
 }
 
 }  // TEST_SUITE

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <array>
 #include <charconv>
-#include <chrono>
 #include <climits>
 #include <cstring>
 #include <optional>
@@ -14,7 +13,6 @@ namespace kv {
 
 namespace {
 
-using std::chrono::milliseconds;
 using Args = std::span<const std::string_view>;
 
 struct Context {
@@ -66,29 +64,14 @@ void reply_unknown_subcommand(std::string& out, std::string_view sub, std::strin
   resp::error(out, message);
 }
 
-// Milliseconds since the clock's epoch, Redis's "basetime" for overflow checks.
-long long now_ms() {
-  return std::chrono::duration_cast<milliseconds>(spindle::now().time_since_epoch()).count();
+// The option words Redis compares with strcasecmp or byte by byte up to a NUL (SET's and EXPIRE's
+// options, FLUSHALL's mode): "nx\0junk" is NX there.
+bool option_is(std::string_view arg, std::string_view lower_name) {
+  return equals_nocase(c_string(arg), lower_name);
 }
 
-// now() + ms, saturated to the TimePoint range (which is narrower than Redis's ms range). A time in
-// the past only has to be in the past: at most ~31 years back keeps the arithmetic in range.
-Store::TimePoint deadline_after(long long ms) {
-  constexpr long long kFurthestBack = 1'000'000'000'000LL;
-  auto now = spindle::now();
-  if (ms < 0) return now - milliseconds(ms < -kFurthestBack ? kFurthestBack : -ms);
-  auto max_ahead = std::chrono::duration_cast<milliseconds>(Store::TimePoint::max() - now).count();
-  if (ms >= max_ahead) return Store::TimePoint::max();
-  return now + milliseconds(ms);
-}
-
-// Remaining time to live in ms, Redis's way: the difference of two whole-ms times, never negative
-// (so PTTL right after PX 100 is 100, as in Redis, even if some microseconds have passed).
-long long remaining_ms(Store::TimePoint expires_at) {
-  auto ms = std::chrono::floor<milliseconds>(expires_at.time_since_epoch()) -
-            std::chrono::floor<milliseconds>(spindle::now().time_since_epoch());
-  return std::max<long long>(ms.count(), 0);
-}
+// Milliseconds in seconds, rounded half up, as Redis's (ms + 500) / 1000 without its overflow.
+long long rounded_seconds(long long ms) { return ms / 1000 + (ms % 1000 >= 500 ? 1 : 0); }
 
 void cmd_ping(Context& cx, Args a) {
   if (a.size() > 2) return reply_arity(cx.out, "ping");
@@ -114,25 +97,40 @@ void cmd_get(Context& cx, Args a) {
   }
 }
 
+// SET's expiry options, each with its unit and whether it counts from now.
+struct ExpireOption {
+  std::string_view name;
+  bool seconds;
+  bool relative;
+};
+constexpr std::array<ExpireOption, 4> kSetExpireOptions{{
+    {"ex", true, true},
+    {"px", false, true},
+    {"exat", true, false},
+    {"pxat", false, false},
+}};
+
 void cmd_set(Context& cx, Args a) {
-  bool nx = false, xx = false, get = false, keep_ttl = false, ex = false, px = false;
+  bool nx = false, xx = false, get = false, keep_ttl = false;
+  const ExpireOption* expire = nullptr;
   std::string_view expire_arg;
   for (std::size_t j = 3; j < a.size(); ++j) {
     std::string_view opt = a[j];
     bool has_next = j + 1 < a.size();
-    if (equals_nocase(opt, "nx") && !xx) {
+    auto named = std::find_if(kSetExpireOptions.begin(), kSetExpireOptions.end(),
+                              [&](const ExpireOption& o) { return option_is(opt, o.name); });
+    if (option_is(opt, "nx") && !xx) {
       nx = true;
-    } else if (equals_nocase(opt, "xx") && !nx) {
+    } else if (option_is(opt, "xx") && !nx) {
       xx = true;
-    } else if (equals_nocase(opt, "get")) {
+    } else if (option_is(opt, "get")) {
       get = true;
-    } else if (equals_nocase(opt, "keepttl") && !ex && !px) {
+    } else if (option_is(opt, "keepttl") && !expire) {
       keep_ttl = true;
-    } else if (equals_nocase(opt, "ex") && !keep_ttl && !px && has_next) {
-      ex = true;
-      expire_arg = a[++j];
-    } else if (equals_nocase(opt, "px") && !keep_ttl && !ex && has_next) {
-      px = true;
+    } else if (named != kSetExpireOptions.end() && !keep_ttl && (!expire || expire == &*named) &&
+               has_next) {
+      // The same option twice is allowed (the last value counts), two different ones are not.
+      expire = &*named;
       expire_arg = a[++j];
     } else {
       reply_syntax_error(cx.out);
@@ -140,14 +138,21 @@ void cmd_set(Context& cx, Args a) {
     }
   }
 
-  std::optional<Store::TimePoint> expires_at;
-  if (ex || px) {
+  // Redis's getExpireMillisecondsOrReply: positive, and no overflow in the unit or in now + ms.
+  std::optional<Store::UnixMs> expires_at;
+  if (expire) {
     long long ms = 0;
     if (!parse_int64(expire_arg, ms)) return reply_not_integer(cx.out);
-    if (ms <= 0 || (ex && ms > LLONG_MAX / 1000)) return reply_invalid_expire(cx.out, "set");
-    if (ex) ms *= 1000;
-    if (ms > LLONG_MAX - now_ms()) return reply_invalid_expire(cx.out, "set");
-    expires_at = deadline_after(ms);
+    if (ms <= 0 || (expire->seconds && ms > LLONG_MAX / 1000)) {
+      return reply_invalid_expire(cx.out, "set");
+    }
+    if (expire->seconds) ms *= 1000;
+    if (expire->relative) {
+      const long long now = cx.store.now_ms();
+      if (ms > LLONG_MAX - now) return reply_invalid_expire(cx.out, "set");
+      ms += now;
+    }
+    expires_at = ms;  // already past (EXAT 1): set, and gone at once, as in Redis
   }
 
   std::string_view key = a[1];
@@ -213,17 +218,20 @@ void cmd_mset(Context& cx, Args a) {
   resp::simple(cx.out, "OK");
 }
 
-void cmd_expire(Context& cx, Args a) {
+// EXPIRE, PEXPIRE, EXPIREAT, PEXPIREAT: Redis's expireGenericCommand. The time argument is in
+// seconds or ms, counted from now (`relative`) or from the Unix epoch. Unlike SET, zero and
+// negative times are allowed: the key is deleted.
+void expire_generic(Context& cx, Args a, std::string_view command, bool seconds, bool relative) {
   bool nx = false, xx = false, gt = false, lt = false;
   for (std::size_t j = 3; j < a.size(); ++j) {
     std::string_view opt = a[j];
-    if (equals_nocase(opt, "nx")) {
+    if (option_is(opt, "nx")) {
       nx = true;
-    } else if (equals_nocase(opt, "xx")) {
+    } else if (option_is(opt, "xx")) {
       xx = true;
-    } else if (equals_nocase(opt, "gt")) {
+    } else if (option_is(opt, "gt")) {
       gt = true;
-    } else if (equals_nocase(opt, "lt")) {
+    } else if (option_is(opt, "lt")) {
       lt = true;
     } else {
       std::string message = "ERR Unsupported option ";
@@ -232,26 +240,33 @@ void cmd_expire(Context& cx, Args a) {
     }
   }
   if (nx && (xx || gt || lt)) {
-    return resp::error(cx.out, "ERR NX and XX, GT or LT options at the same time are not compatible");
+    return resp::error(cx.out,
+                       "ERR NX and XX, GT or LT options at the same time are not compatible");
   }
-  if (gt && lt) return resp::error(cx.out, "ERR GT and LT options at the same time are not compatible");
+  if (gt && lt)
+    return resp::error(cx.out, "ERR GT and LT options at the same time are not compatible");
 
-  long long seconds = 0;
-  if (!parse_int64(a[2], seconds)) return reply_not_integer(cx.out);
-  if (seconds > LLONG_MAX / 1000 || seconds < LLONG_MIN / 1000) {
-    return reply_invalid_expire(cx.out, "expire");
+  long long when = 0;
+  if (!parse_int64(a[2], when)) return reply_not_integer(cx.out);
+  if (seconds) {
+    if (when > LLONG_MAX / 1000 || when < LLONG_MIN / 1000)
+      return reply_invalid_expire(cx.out, command);
+    when *= 1000;
   }
-  long long ms = seconds * 1000;
-  if (ms > LLONG_MAX - now_ms()) return reply_invalid_expire(cx.out, "expire");
+  const long long now = cx.store.now_ms();
+  if (relative) {
+    if (when > LLONG_MAX - now) return reply_invalid_expire(cx.out, command);
+    when += now;
+  }
 
   auto current = cx.store.expiry(a[1]);
   if (!current) return resp::integer(cx.out, 0);
-  Store::TimePoint when = deadline_after(ms);
+  // No expiry counts as infinite: GT never beats it, LT always does.
   if (nx && *current) return resp::integer(cx.out, 0);
   if (xx && !*current) return resp::integer(cx.out, 0);
   if (gt && (!*current || when <= **current)) return resp::integer(cx.out, 0);
   if (lt && *current && when >= **current) return resp::integer(cx.out, 0);
-  if (ms <= 0) {
+  if (when <= now) {
     cx.store.erase(a[1]);
   } else {
     cx.store.set_expiry(a[1], when);
@@ -259,16 +274,26 @@ void cmd_expire(Context& cx, Args a) {
   resp::integer(cx.out, 1);
 }
 
-void reply_ttl(Context& cx, std::string_view key, bool in_seconds) {
+void cmd_expire(Context& cx, Args a) { expire_generic(cx, a, "expire", true, true); }
+void cmd_pexpire(Context& cx, Args a) { expire_generic(cx, a, "pexpire", false, true); }
+void cmd_expireat(Context& cx, Args a) { expire_generic(cx, a, "expireat", true, false); }
+void cmd_pexpireat(Context& cx, Args a) { expire_generic(cx, a, "pexpireat", false, false); }
+
+// TTL, PTTL, EXPIRETIME, PEXPIRETIME: Redis's ttlGenericCommand. -2: no such key, -1: no expiry;
+// else the time left (never negative) or the Unix expiry time, seconds rounded half up.
+void reply_expiry(Context& cx, std::string_view key, bool in_ms, bool absolute) {
   auto expiry = cx.store.expiry(key);
   if (!expiry) return resp::integer(cx.out, -2);
   if (!*expiry) return resp::integer(cx.out, -1);
-  long long ms = remaining_ms(**expiry);
-  resp::integer(cx.out, in_seconds ? (ms + 500) / 1000 : ms);
+  long long ms = absolute ? **expiry : **expiry - cx.store.now_ms();
+  if (ms < 0) ms = 0;
+  resp::integer(cx.out, in_ms ? ms : rounded_seconds(ms));
 }
 
-void cmd_ttl(Context& cx, Args a) { reply_ttl(cx, a[1], true); }
-void cmd_pttl(Context& cx, Args a) { reply_ttl(cx, a[1], false); }
+void cmd_ttl(Context& cx, Args a) { reply_expiry(cx, a[1], false, false); }
+void cmd_pttl(Context& cx, Args a) { reply_expiry(cx, a[1], true, false); }
+void cmd_expiretime(Context& cx, Args a) { reply_expiry(cx, a[1], false, true); }
+void cmd_pexpiretime(Context& cx, Args a) { reply_expiry(cx, a[1], true, true); }
 
 void cmd_persist(Context& cx, Args a) {
   auto expiry = cx.store.expiry(a[1]);
@@ -289,11 +314,12 @@ void cmd_keys(Context& cx, Args a) {
   for (std::size_t i = 0; i < n; ++i) resp::bulk(cx.out, keys[i]);
 }
 
-void cmd_dbsize(Context& cx, Args) { resp::integer(cx.out, static_cast<long long>(cx.store.size())); }
+void cmd_dbsize(Context& cx, Args) {
+  resp::integer(cx.out, static_cast<long long>(cx.store.size()));
+}
 
 void cmd_flushall(Context& cx, Args a) {
-  if (a.size() > 2 ||
-      (a.size() == 2 && !equals_nocase(a[1], "async") && !equals_nocase(a[1], "sync"))) {
+  if (a.size() > 2 || (a.size() == 2 && !option_is(a[1], "async") && !option_is(a[1], "sync"))) {
     return reply_syntax_error(cx.out);
   }
   cx.store.clear();
@@ -348,15 +374,29 @@ struct Command {
 
 // The hot commands first: lookup is a linear scan that compares lengths before bytes.
 constexpr std::array kCommands{
-    Command{"get", 2, cmd_get},         Command{"set", -3, cmd_set},
-    Command{"ping", -1, cmd_ping},      Command{"incr", 2, cmd_incr},
-    Command{"mget", -2, cmd_mget},      Command{"mset", -3, cmd_mset},
-    Command{"del", -2, cmd_del},        Command{"exists", -2, cmd_exists},
-    Command{"echo", 2, cmd_echo},       Command{"expire", -3, cmd_expire},
-    Command{"ttl", 2, cmd_ttl},         Command{"pttl", 2, cmd_pttl},
-    Command{"persist", 2, cmd_persist}, Command{"keys", 2, cmd_keys},
-    Command{"dbsize", 1, cmd_dbsize},   Command{"flushall", -1, cmd_flushall},
-    Command{"command", -1, cmd_command}, Command{"config", -2, cmd_config},
+    Command{"get", 2, cmd_get},
+    Command{"set", -3, cmd_set},
+    Command{"ping", -1, cmd_ping},
+    Command{"incr", 2, cmd_incr},
+    Command{"mget", -2, cmd_mget},
+    Command{"mset", -3, cmd_mset},
+    Command{"del", -2, cmd_del},
+    Command{"exists", -2, cmd_exists},
+    Command{"echo", 2, cmd_echo},
+    Command{"expire", -3, cmd_expire},
+    Command{"pexpire", -3, cmd_pexpire},
+    Command{"expireat", -3, cmd_expireat},
+    Command{"pexpireat", -3, cmd_pexpireat},
+    Command{"ttl", 2, cmd_ttl},
+    Command{"pttl", 2, cmd_pttl},
+    Command{"expiretime", 2, cmd_expiretime},
+    Command{"pexpiretime", 2, cmd_pexpiretime},
+    Command{"persist", 2, cmd_persist},
+    Command{"keys", 2, cmd_keys},
+    Command{"dbsize", 1, cmd_dbsize},
+    Command{"flushall", -1, cmd_flushall},
+    Command{"command", -1, cmd_command},
+    Command{"config", -2, cmd_config},
     Command{"quit", -1, cmd_quit},
 };
 

@@ -1,11 +1,26 @@
 #include "store.hpp"
 
+#include <chrono>
+
 namespace kv {
+
+Store::UnixMs Store::now_ms() {
+  using std::chrono::milliseconds;
+  const spindle::TimePoint t = spindle::now();
+  if (!anchor_) {
+    const UnixMs unix_ms = unix_anchor_ ? *unix_anchor_
+                                        : std::chrono::duration_cast<milliseconds>(
+                                              std::chrono::system_clock::now().time_since_epoch())
+                                              .count();
+    anchor_ = Anchor{t, unix_ms};
+  }
+  return anchor_->unix_ms + std::chrono::floor<milliseconds>(t - anchor_->at).count();
+}
 
 Store::Map::iterator Store::find_live(std::string_view key) {
   auto it = map_.find(key);
   if (it == map_.end()) return it;
-  if (it->second.expires_at && *it->second.expires_at <= spindle::now()) {
+  if (it->second.expires_at && *it->second.expires_at < now_ms()) {
     erase_entry(it);
     return map_.end();
   }
@@ -17,7 +32,7 @@ void Store::erase_entry(Map::iterator it) {
   map_.erase(it);
 }
 
-void Store::set_expiry(Map::iterator it, std::optional<TimePoint> expires_at) {
+void Store::set_expiry(Map::iterator it, std::optional<UnixMs> expires_at) {
   auto& current = it->second.expires_at;
   if (current == expires_at) return;
   std::string_view key = it->first;
@@ -31,7 +46,7 @@ std::string* Store::find(std::string_view key) {
   return it == map_.end() ? nullptr : &it->second.value;
 }
 
-void Store::set(std::string_view key, std::string_view value, std::optional<TimePoint> expires_at,
+void Store::set(std::string_view key, std::string_view value, std::optional<UnixMs> expires_at,
                 bool keep_ttl) {
   auto it = find_live(key);
   if (it == map_.end()) {
@@ -49,13 +64,13 @@ bool Store::erase(std::string_view key) {
   return true;
 }
 
-std::optional<std::optional<Store::TimePoint>> Store::expiry(std::string_view key) {
+std::optional<std::optional<Store::UnixMs>> Store::expiry(std::string_view key) {
   auto it = find_live(key);
   if (it == map_.end()) return std::nullopt;
   return it->second.expires_at;
 }
 
-bool Store::set_expiry(std::string_view key, std::optional<TimePoint> expires_at) {
+bool Store::set_expiry(std::string_view key, std::optional<UnixMs> expires_at) {
   auto it = find_live(key);
   if (it == map_.end()) return false;
   set_expiry(it, expires_at);
@@ -82,9 +97,9 @@ void Store::clear() {
 
 std::size_t Store::sweep(std::size_t limit) {
   if (expiries_.empty()) return 0;
-  TimePoint t = spindle::now();
+  const UnixMs now = now_ms();
   std::size_t removed = 0;
-  while (removed < limit && !expiries_.empty() && expiries_.begin()->first <= t) {
+  while (removed < limit && !expiries_.empty() && expiries_.begin()->first < now) {
     auto it = map_.find(expiries_.begin()->second);
     erase_entry(it);  // also removes the expiries_ entry
     ++removed;
@@ -92,7 +107,7 @@ std::size_t Store::sweep(std::size_t limit) {
   return removed;
 }
 
-std::optional<Store::TimePoint> Store::next_expiry() const {
+std::optional<Store::UnixMs> Store::next_expiry() const {
   if (expiries_.empty()) return std::nullopt;
   return expiries_.begin()->first;
 }
