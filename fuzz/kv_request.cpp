@@ -1,7 +1,8 @@
 // libFuzzer target: kv_server's request path without a socket. The input is what a client sent on
 // one connection. It goes through RequestParser as one read, and every command parsed runs against
-// a fresh Store under the virtual clock, one virtual millisecond apart (so TTLs set by the input
-// expire within it), with the expiry sweep after each command. Checked on every input:
+// a fresh Store (at a fixed Unix time) under the virtual clock, one virtual millisecond apart (so
+// TTLs set by the input expire within it), with the expiry sweep after each command. Checked on
+// every input:
 //   - parse() never consumes more than it was given, and a command always consumes something;
 //   - each command's reply is exactly one well-formed RESP2 value; a protocol error's reply is one
 //     "-ERR Protocol error: ..." line, and nothing is parsed after it (the connection ends);
@@ -114,7 +115,7 @@ void check_store(kv::Store& store) {
   store.sweep();
   check(store.keys().size() == store.size(), "keys() and size() disagree");
   const auto next = store.next_expiry();
-  check(!next || *next > spindle::now(), "an expired key survived the sweep");
+  check(!next || *next >= store.now_ms(), "an expired key survived the sweep");
 }
 
 // Piece lengths 1..16 drawn from the input itself, so a crash reproduces from the input alone.
@@ -129,8 +130,12 @@ std::vector<std::size_t> piece_lengths(std::string_view input) {
   return pieces;
 }
 
+// The store's Unix time at the start of every input (2023-11-14T22:13:20Z), so that absolute
+// expiry times (EXPIREAT, EXPIRETIME) reproduce too.
+constexpr kv::Store::UnixMs kUnixStart = 1'700'000'000'000;
+
 void run_input(std::string_view input) {
-  kv::Store store;
+  kv::Store store(kUnixStart);
   std::string reply;
   const Parsed whole = parse_in_pieces(input, {input.size()}, [&](auto args) {
     reply.clear();
