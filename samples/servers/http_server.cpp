@@ -26,16 +26,20 @@ struct HttpArgs {
   double header_timeout = 10;  // seconds; 0 = none
   double idle_timeout = 60;    // seconds; 0 = none
   std::size_t max_connections = 0;
+  double shutdown_grace = 2;  // seconds
 };
 
 constexpr const char* kUsage =
     "usage: http_server [--host H] [--port N] [--header-timeout S] [--idle-timeout S] [--max-connections N]\n"
+    "                   [--shutdown-grace S]\n"
     "  --header-timeout S   the whole request header must arrive within S seconds of its first\n"
     "                       bytes, else 408 and close (default 10; 0 = no limit)\n"
     "  --idle-timeout S     close a connection with no completed read or write for S seconds:\n"
     "                       keep-alive idle, stalled clients (default 60; 0 = never)\n"
     "  --max-connections N  serve at most N connections at once; further clients wait in the\n"
     "                       listen backlog (default 0 = no cap)\n"
+    "  --shutdown-grace S   on SIGINT/SIGTERM, let requests in flight finish within S seconds\n"
+    "                       (default 2); a second signal cancels them at once\n"
     "  limits: request header 8 KiB (431), body 1 MiB with chunk extensions (413)\n";
 
 [[noreturn]] void bad_value(std::string_view flag, std::string_view value) {
@@ -67,7 +71,8 @@ HttpArgs take_http_args(int& argc, char** argv) {
       std::cout << kUsage;
       std::exit(0);
     }
-    if (name != "--header-timeout" && name != "--idle-timeout" && name != "--max-connections") {
+    if (name != "--header-timeout" && name != "--idle-timeout" && name != "--max-connections" &&
+        name != "--shutdown-grace") {
       argv[kept++] = argv[i];
       continue;
     }
@@ -80,6 +85,7 @@ HttpArgs take_http_args(int& argc, char** argv) {
     }
     if (name == "--header-timeout") args.header_timeout = parse_number<double>(name, value);
     if (name == "--idle-timeout") args.idle_timeout = parse_number<double>(name, value);
+    if (name == "--shutdown-grace") args.shutdown_grace = parse_number<double>(name, value);
     if (name == "--max-connections") args.max_connections = parse_number<std::size_t>(name, value);
   }
   argc = kept;
@@ -106,6 +112,6 @@ int main(int argc, char** argv) {
         },
         spindle::ServerOptions{.max_connections = http_args.max_connections,
                                .idle_timeout = seconds_or_none(http_args.idle_timeout)});
-    samples::serve_until_signal(server, args);
+    samples::serve_until_signal(server, args, seconds_or_none(http_args.shutdown_grace).value_or(spindle::Duration::zero()));
   });
 }
