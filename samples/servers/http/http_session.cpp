@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <string>
 #include <string_view>
+#include <variant>
+#include <vector>
 
 namespace httpd {
 
@@ -20,8 +22,9 @@ constexpr auto kLingerTime = 500ms;
 
 // Sends FIN, then reads and discards until the client closes or kLingerTime passes: closing a
 // socket with unread input resets the connection, and a reset can destroy the answer in flight.
+// Not inlined: its 4 KiB sink would otherwise push every frame below serve_session's 4 KiB deeper.
 template <class Stream>
-void close_gracefully(Stream& s) {
+[[gnu::noinline]] void close_gracefully(Stream& s) {
   s.shutdown_write();
   spindle::move_on_after(kLingerTime, [&] {
     char sink[4096];
@@ -67,7 +70,7 @@ std::optional<http::status> transfer_coding_error(const Request::header_type& h)
 }
 
 // How much the wait for a request's first bytes reads: most requests' headers fit.
-constexpr std::size_t kFirstRead = 1024;
+constexpr std::size_t kFirstRead = 512;
 
 // Waits for the first bytes of the next request; false if the client closed the connection. The
 // buffer is empty: an idle connection gives its memory back while it waits.
@@ -82,6 +85,56 @@ bool await_request(Stream& s, beast::flat_buffer& buffer, spindle::Connection* c
   return connection ? connection->idle(read) : read();
 }
 
+// A request refused: the status to answer and the version to answer in.
+struct Refusal {
+  http::status status;
+  unsigned version = 11;
+};
+
+// Reads one request (its first bytes are in `buffer`) within the limits. Its own frame (as
+// write_response's): the parser and the serializer are never on the fiber's stack together, which
+// keeps the stack pages an idle connection holds down to what one of them needs.
+template <class Stream>
+[[gnu::noinline]] std::variant<Request, Refusal> read_request(Stream& stream, beast::flat_buffer& buffer,
+                                                              const SessionOptions& options) {
+  http::request_parser<http::string_body> parser;
+  parser.header_limit(static_cast<std::uint32_t>(std::min<std::size_t>(options.header_limit, UINT32_MAX)));
+  parser.body_limit(options.body_limit);
+  std::uint64_t chunked_bytes = 0;  // chunk sizes and extensions so far, against body_limit
+  auto count_chunk = [&](std::uint64_t size, beast::string_view extensions, boost::system::error_code& ec) {
+    chunked_bytes += size + extensions.size();
+    if (chunked_bytes > options.body_limit) ec = http::error::body_limit;
+  };
+  parser.on_chunk_header(count_chunk);
+
+  boost::system::error_code ec;
+  try {
+    spindle::timeout(options.header_timeout, [&] { http::read_header(stream, buffer, parser, ec); });
+  } catch (const spindle::TimeoutError&) {
+    return Refusal{http::status::request_timeout};
+  }
+  if (ec) return Refusal{status_for(ec)};
+  const auto& header = parser.get().base();
+  if (auto refused = transfer_coding_error(header)) return Refusal{*refused, header.version()};
+  if (const auto expect = header[http::field::expect]; !expect.empty()) {
+    if (!beast::iequals(expect, "100-continue")) return Refusal{http::status::expectation_failed, header.version()};
+    if (header.version() >= 11 && !parser.is_done()) stream.write_all("HTTP/1.1 100 Continue\r\n\r\n");
+  }
+  http::read(stream, buffer, parser, ec);
+  if (ec) return Refusal{status_for(ec), header.version()};
+  return parser.release();
+}
+
+template <class Stream>
+[[gnu::noinline]] void write_response(Stream& stream, Response& res, bool head) {
+  http::response_serializer<http::string_body> serializer{res};
+  if (head) {
+    http::write_header(stream, serializer);
+  } else {
+    http::write(stream, serializer);
+  }
+}
+
 }  // namespace
 
 template <class Stream>
@@ -91,41 +144,12 @@ void serve_session(Stream& stream, const Responder& respond, const SessionOption
   buffer.max_size(options.header_limit);  // holds one header, chunk-size line or trailer at most
   for (;;) {
     if (buffer.size() == 0 && !await_request(stream, buffer, connection)) return;
-    http::request_parser<http::string_body> parser;
-    parser.header_limit(static_cast<std::uint32_t>(std::min<std::size_t>(options.header_limit, UINT32_MAX)));
-    parser.body_limit(options.body_limit);
-    std::uint64_t chunked_bytes = 0;  // chunk sizes and extensions so far, against body_limit
-    auto count_chunk = [&](std::uint64_t size, beast::string_view extensions, boost::system::error_code& ec) {
-      chunked_bytes += size + extensions.size();
-      if (chunked_bytes > options.body_limit) ec = http::error::body_limit;
-    };
-    parser.on_chunk_header(count_chunk);
-
-    boost::system::error_code ec;
-    try {
-      spindle::timeout(options.header_timeout, [&] { http::read_header(stream, buffer, parser, ec); });
-    } catch (const spindle::TimeoutError&) {
-      return reject(stream, http::status::request_timeout, 11);
-    }
-    if (ec) return reject(stream, status_for(ec), 11);
-    const auto& header = parser.get().base();
-    if (auto refused = transfer_coding_error(header)) return reject(stream, *refused, header.version());
-    if (const auto expect = header[http::field::expect]; !expect.empty()) {
-      if (!beast::iequals(expect, "100-continue")) return reject(stream, http::status::expectation_failed, header.version());
-      if (header.version() >= 11 && !parser.is_done()) stream.write_all("HTTP/1.1 100 Continue\r\n\r\n");
-    }
-    http::read(stream, buffer, parser, ec);
-    if (ec) return reject(stream, status_for(ec), header.version());
-
-    const Request& req = parser.get();
+    auto request = read_request(stream, buffer, options);
+    if (auto* refused = std::get_if<Refusal>(&request)) return reject(stream, refused->status, refused->version);
+    const Request& req = std::get<Request>(request);
     Response res = respond(req);
     res.keep_alive(req.keep_alive() && !(connection && connection->server_closing()));
-    http::response_serializer<http::string_body> serializer{res};
-    if (req.method() == http::verb::head) {
-      http::write_header(stream, serializer);
-    } else {
-      http::write(stream, serializer);
-    }
+    write_response(stream, res, req.method() == http::verb::head);
     if (!res.keep_alive()) return close_gracefully(stream);
   }
 }
