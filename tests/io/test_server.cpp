@@ -29,8 +29,13 @@ void line_requests(TcpStream s, Connection& c) {
   }
 }
 
+// A line, waiting at most an hour of virtual time for it (so a missing answer fails, not hangs).
+std::string bounded_line(TcpStream& client) {
+  return spindle::timeout(std::chrono::hours(1), [&] { return client.read_line(); });
+}
+
 // The connection's server side has closed: the client reads end of stream.
-bool closed_by_server(TcpStream& client) { return client.read_line().empty(); }
+bool closed_by_server(TcpStream& client) { return bounded_line(client).empty(); }
 
 }  // namespace
 
@@ -170,12 +175,12 @@ TEST_CASE("max_connections: at the cap the next client waits unserved until a co
     auto b = spindle::open_connection("127.0.0.1", server.port());
     auto c = spindle::open_connection("127.0.0.1", server.port());  // completes in the backlog
     for (auto* client : {&a, &b, &c}) client->write_all(client == &a ? "a\n" : client == &b ? "b\n" : "c\n");
-    CHECK(a.read_line() == "a\n");
-    CHECK(b.read_line() == "b\n");
+    CHECK(bounded_line(a) == "a\n");
+    CHECK(bounded_line(b) == "b\n");
     CHECK_FALSE(spindle::move_on_after(10s, [&] { return c.read_line(); }).has_value());
     CHECK(server.connections() == 2);
     a.close();
-    CHECK(c.read_line() == "c\n");
+    CHECK(bounded_line(c) == "c\n");
     CHECK(server.connections() == 2);
     b.close();
     c.close();
