@@ -29,8 +29,8 @@ struct Server::State {
   bool shutting_down = false;  // shutdown() was called: idle connections are closed
   // Connections spawned and not yet ended (counted at spawn: a connection fiber starts lazily).
   std::size_t live = 0;
-  Event slot_freed;                            // a connection ended (or close()): accept again
-  Connection::State* connections = nullptr;    // the connections being served, newest first
+  Event slot_freed;                          // a connection ended (or close()): accept again
+  Connection::State* connections = nullptr;  // the connections being served, newest first
 };
 
 // One connection's state, on its fiber's stack while the handler runs.
@@ -68,7 +68,9 @@ struct Connection::State {
     if (due <= loop.time()) return close_now("idle timeout");
     loop.arm(idle_timer, due);
   }
-  static void on_idle_timer(detail::TimerNode& t) { static_cast<State*>(t.context)->arm_idle_timer(); }
+  static void on_idle_timer(detail::TimerNode& t) {
+    static_cast<State*>(t.context)->arm_idle_timer();
+  }
 
   Server::State& server;
   Loop& loop;
@@ -141,17 +143,17 @@ void accept_loop(Server::State& s) {
       } catch (const boost::system::system_error& e) {
         if (s.closing) break;  // close() aborted the accept
         if (!out_of_resources(e.code())) throw;
-        detail::logger().warn("server: {}; retrying accept in {} ms", e.what(),
-                              std::chrono::duration_cast<std::chrono::milliseconds>(backoff).count());
+        detail::logger().warn(
+            "server: {}; retrying accept in {} ms", e.what(),
+            std::chrono::duration_cast<std::chrono::milliseconds>(backoff).count());
         sleep(backoff);
         backoff = std::min<Duration>(backoff * 2, 1s);
         continue;
       }
       backoff = 10ms;
       ++s.live;
-      g.spawn(SpawnOptions{.name = "connection"}, [&s, st = std::move(*stream)]() mutable {
-        serve_connection(s, std::move(st));
-      });
+      g.spawn(SpawnOptions{.name = "connection"},
+              [&s, st = std::move(*stream)]() mutable { serve_connection(s, std::move(st)); });
     }
   });
 }
@@ -161,8 +163,8 @@ void accept_loop(Server::State& s) {
 Server detail::start_server(std::string_view host, std::uint16_t port, ConnectionHandler handler,
                             ServerOptions options) {
   if (!handler) throw std::invalid_argument("start_server: handler is empty");
-  auto state = std::make_shared<Server::State>(TcpListener::bind(host, port, options.listen), std::move(handler),
-                                               options);
+  auto state = std::make_shared<Server::State>(TcpListener::bind(host, port, options.listen),
+                                               std::move(handler), options);
   std::string name = "server :";
   name += std::to_string(state->listener.port());
   state->acceptor = spawn(SpawnOptions{.name = std::move(name)}, [state] { accept_loop(*state); });
@@ -171,7 +173,9 @@ Server detail::start_server(std::string_view host, std::uint16_t port, Connectio
 
 std::uint16_t Server::port() const { return state_->listener.port(); }
 
-boost::asio::ip::tcp::endpoint Server::local_endpoint() const { return state_->listener.local_endpoint(); }
+boost::asio::ip::tcp::endpoint Server::local_endpoint() const {
+  return state_->listener.local_endpoint();
+}
 
 void Server::close() {
   state_->closing = true;

@@ -101,7 +101,8 @@ class Server {
 };
 
 namespace detail {
-Server start_server(std::string_view host, std::uint16_t port, ConnectionHandler handler, ServerOptions options);
+Server start_server(std::string_view host, std::uint16_t port, ConnectionHandler handler,
+                    ServerOptions options);
 
 template <class F>
 ConnectionHandler to_connection_handler(F f) {
@@ -117,8 +118,10 @@ ConnectionHandler to_connection_handler(F f) {
 
 // An empty handler → std::invalid_argument.
 template <class F>
-Server start_server(std::string_view host, std::uint16_t port, F handler, ServerOptions options = {}) {
-  return detail::start_server(host, port, detail::to_connection_handler(std::move(handler)), std::move(options));
+Server start_server(std::string_view host, std::uint16_t port, F handler,
+                    ServerOptions options = {}) {
+  return detail::start_server(host, port, detail::to_connection_handler(std::move(handler)),
+                              std::move(options));
 }
 template <class F>
 Server start_server(std::string_view host, std::uint16_t port, F handler, ListenOptions listen) {

@@ -30,7 +30,8 @@ struct HttpArgs {
 };
 
 constexpr const char* kUsage =
-    "usage: http_server [--host H] [--port N] [--header-timeout S] [--idle-timeout S] [--max-connections N]\n"
+    "usage: http_server [--host H] [--port N] [--header-timeout S] [--idle-timeout S] "
+    "[--max-connections N]\n"
     "                   [--shutdown-grace S]\n"
     "  --header-timeout S   the whole request header must arrive within S seconds of its first\n"
     "                       bytes, else 408 and close (default 10; 0 = no limit)\n"
@@ -112,6 +113,8 @@ int main(int argc, char** argv) {
         },
         spindle::ServerOptions{.max_connections = http_args.max_connections,
                                .idle_timeout = seconds_or_none(http_args.idle_timeout)});
-    samples::serve_until_signal(server, args, seconds_or_none(http_args.shutdown_grace).value_or(spindle::Duration::zero()));
+    samples::serve_until_signal(
+        server, args,
+        seconds_or_none(http_args.shutdown_grace).value_or(spindle::Duration::zero()));
   });
 }

@@ -52,7 +52,8 @@ void serve_until_signal(spindle::Server& server, const ServerArgs& args, spindle
   const std::function<void(int)> on_signal = [&](int sig) {
     if (++signals == 1) {
       std::cerr << "signal " << sig << ": stopping (grace period "
-                << std::chrono::duration_cast<std::chrono::milliseconds>(grace).count() << " ms)" << std::endl;
+                << std::chrono::duration_cast<std::chrono::milliseconds>(grace).count() << " ms)"
+                << std::endl;
       stop.set();
     } else {
       std::cerr << "signal " << sig << " again: cancelling the connections left" << std::endl;
@@ -61,7 +62,8 @@ void serve_until_signal(spindle::Server& server, const ServerArgs& args, spindle
   };
   struct Handlers {  // removed on every way out: they refer to this frame
     explicit Handlers(const std::function<void(int)>& fn) {
-      for (int sig : {SIGINT, SIGTERM}) spindle::this_loop().add_signal_handler(sig, [&fn, sig] { fn(sig); });
+      for (int sig : {SIGINT, SIGTERM})
+        spindle::this_loop().add_signal_handler(sig, [&fn, sig] { fn(sig); });
     }
     ~Handlers() {
       for (int sig : {SIGINT, SIGTERM}) spindle::this_loop().remove_signal_handler(sig);

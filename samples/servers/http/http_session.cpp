@@ -1,9 +1,9 @@
 #include "http_session.hpp"
 
+#include <algorithm>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http.hpp>
-#include <algorithm>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -49,7 +49,8 @@ void reject(Stream& s, http::status status, unsigned version) {
 
 http::status status_for(const boost::system::error_code& ec) {
   if (ec == http::error::header_limit) return http::status::request_header_fields_too_large;
-  if (ec == http::error::body_limit || ec == http::error::buffer_overflow) return http::status::payload_too_large;
+  if (ec == http::error::body_limit || ec == http::error::buffer_overflow)
+    return http::status::payload_too_large;
   return http::status::bad_request;
 }
 
@@ -57,10 +58,12 @@ http::status status_for(const boost::system::error_code& ec) {
 std::optional<http::status> transfer_coding_error(const Request::header_type& h) {
   auto [first, last] = h.equal_range(http::field::transfer_encoding);
   if (first == last) return std::nullopt;
-  if (h.count(http::field::content_length) > 0) return http::status::bad_request;  // which one frames it?
+  if (h.count(http::field::content_length) > 0)
+    return http::status::bad_request;  // which one frames it?
   std::vector<std::string_view> codings;
   for (auto f = first; f != last; ++f) {
-    for (auto coding : http::token_list(f->value())) codings.emplace_back(coding.data(), coding.size());
+    for (auto coding : http::token_list(f->value()))
+      codings.emplace_back(coding.data(), coding.size());
   }
   auto chunked = [](std::string_view c) { return beast::iequals(c, "chunked"); };
   if (codings.empty() || !chunked(codings.back())) return http::status::bad_request;  // no framing
@@ -95,13 +98,16 @@ struct Refusal {
 // write_response's): the parser and the serializer are never on the fiber's stack together, which
 // keeps the stack pages an idle connection holds down to what one of them needs.
 template <class Stream>
-[[gnu::noinline]] std::variant<Request, Refusal> read_request(Stream& stream, beast::flat_buffer& buffer,
+[[gnu::noinline]] std::variant<Request, Refusal> read_request(Stream& stream,
+                                                              beast::flat_buffer& buffer,
                                                               const SessionOptions& options) {
   http::request_parser<http::string_body> parser;
-  parser.header_limit(static_cast<std::uint32_t>(std::min<std::size_t>(options.header_limit, UINT32_MAX)));
+  parser.header_limit(
+      static_cast<std::uint32_t>(std::min<std::size_t>(options.header_limit, UINT32_MAX)));
   parser.body_limit(options.body_limit);
   std::uint64_t chunked_bytes = 0;  // chunk sizes and extensions so far, against body_limit
-  auto count_chunk = [&](std::uint64_t size, beast::string_view extensions, boost::system::error_code& ec) {
+  auto count_chunk = [&](std::uint64_t size, beast::string_view extensions,
+                         boost::system::error_code& ec) {
     chunked_bytes += size + extensions.size();
     if (chunked_bytes > options.body_limit) ec = http::error::body_limit;
   };
@@ -109,7 +115,8 @@ template <class Stream>
 
   boost::system::error_code ec;
   try {
-    spindle::timeout(options.header_timeout, [&] { http::read_header(stream, buffer, parser, ec); });
+    spindle::timeout(options.header_timeout,
+                     [&] { http::read_header(stream, buffer, parser, ec); });
   } catch (const spindle::TimeoutError&) {
     return Refusal{http::status::request_timeout};
   }
@@ -117,8 +124,10 @@ template <class Stream>
   const auto& header = parser.get().base();
   if (auto refused = transfer_coding_error(header)) return Refusal{*refused, header.version()};
   if (const auto expect = header[http::field::expect]; !expect.empty()) {
-    if (!beast::iequals(expect, "100-continue")) return Refusal{http::status::expectation_failed, header.version()};
-    if (header.version() >= 11 && !parser.is_done()) stream.write_all("HTTP/1.1 100 Continue\r\n\r\n");
+    if (!beast::iequals(expect, "100-continue"))
+      return Refusal{http::status::expectation_failed, header.version()};
+    if (header.version() >= 11 && !parser.is_done())
+      stream.write_all("HTTP/1.1 100 Continue\r\n\r\n");
   }
   http::read(stream, buffer, parser, ec);
   if (ec) return Refusal{status_for(ec), header.version()};
@@ -145,7 +154,8 @@ void serve_session(Stream& stream, const Responder& respond, const SessionOption
   for (;;) {
     if (buffer.size() == 0 && !await_request(stream, buffer, connection)) return;
     auto request = read_request(stream, buffer, options);
-    if (auto* refused = std::get_if<Refusal>(&request)) return reject(stream, refused->status, refused->version);
+    if (auto* refused = std::get_if<Refusal>(&request))
+      return reject(stream, refused->status, refused->version);
     const Request& req = std::get<Request>(request);
     Response res = respond(req);
     res.keep_alive(req.keep_alive() && !(connection && connection->server_closing()));
@@ -154,7 +164,9 @@ void serve_session(Stream& stream, const Responder& respond, const SessionOption
   }
 }
 
-template void serve_session(spindle::TcpStream&, const Responder&, const SessionOptions&, spindle::Connection*);
-template void serve_session(spindle::UnixStream&, const Responder&, const SessionOptions&, spindle::Connection*);
+template void serve_session(spindle::TcpStream&, const Responder&, const SessionOptions&,
+                            spindle::Connection*);
+template void serve_session(spindle::UnixStream&, const Responder&, const SessionOptions&,
+                            spindle::Connection*);
 
 }  // namespace httpd

@@ -8,7 +8,8 @@
 //   - body over body_limit (Content-Length, chunk sizes + chunk extensions together), a chunk-size
 //     line or a trailer section that does not fit the header_limit read buffer  → 413, close
 //   - Transfer-Encoding whose last coding is not chunked, Transfer-Encoding together with
-//     Content-Length (RFC 9112 §6.3: request smuggling), chunked twice, other parse errors → 400, close
+//     Content-Length (RFC 9112 §6.3: request smuggling), chunked twice, other parse errors → 400,
+//     close
 //   - a transfer coding before chunked (gzip, chunked): not decoded here          → 501, close
 //   - header not complete within header_timeout of its first bytes               → 408, close
 //   - `Expect: 100-continue` → `100 Continue` before the body is read (413 instead when the
@@ -25,7 +26,6 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
-
 #include <spindle.hpp>
 
 namespace httpd {
@@ -50,7 +50,9 @@ template <class Stream>
 void serve_session(Stream& stream, const Responder& respond, const SessionOptions& options = {},
                    spindle::Connection* connection = nullptr);
 
-extern template void serve_session(spindle::TcpStream&, const Responder&, const SessionOptions&, spindle::Connection*);
-extern template void serve_session(spindle::UnixStream&, const Responder&, const SessionOptions&, spindle::Connection*);
+extern template void serve_session(spindle::TcpStream&, const Responder&, const SessionOptions&,
+                                   spindle::Connection*);
+extern template void serve_session(spindle::UnixStream&, const Responder&, const SessionOptions&,
+                                   spindle::Connection*);
 
 }  // namespace httpd
