@@ -2,7 +2,11 @@
 
 #include <algorithm>
 
+#include "scheduler/clock.hpp"
+
 namespace spindle::detail {
+
+void stamp_activity(TimePoint& stamp) { stamp = now(); }
 
 boost::asio::mutable_buffer ReadBuffer::prepare(std::size_t min) {
   if (begin_ == end_) begin_ = end_ = 0;

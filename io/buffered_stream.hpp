@@ -14,6 +14,9 @@
 // End of stream is a normal return: read_some → 0 (the error_code form says eof, as Asio wants), read_until/read_line → what was left (maybe
 // empty); read_exactly → IncompleteReadError with the partial bytes. A cancelled or failed
 // write_all may have written part of its bytes. One reader and one writer fiber at a time.
+//
+// track_activity(stamp): from then on every read or write that moves bytes on the stream stores
+// the loop's time in *stamp (a server's idle timeout reads it; one clock read per such call).
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/error.hpp>
 #include <boost/system/system_error.hpp>
@@ -34,6 +37,8 @@ namespace spindle {
 namespace detail {
 // A cancellation point for I/O calls that complete without parking; every 32nd in a row yields.
 void io_checkpoint();
+// *stamp = now(), out of line: only streams that track activity call it.
+void stamp_activity(TimePoint& stamp);
 
 template <class S>
 concept PollableStream = requires(S s, boost::system::error_code ec) {
@@ -143,6 +148,8 @@ class BufferedStream {
     }
   }
 
+  void track_activity(std::shared_ptr<TimePoint> stamp) { activity_ = std::move(stamp); }
+
   std::size_t buffered() const { return buf_.size(); }
   Stream& stream() { return stream_; }
   bool is_open() const { return stream_.is_open(); }
@@ -172,14 +179,14 @@ class BufferedStream {
         n = stream_.read_some(out, ec);
         if (ec != boost::asio::error::would_block) {
           drained_ = !ec && n < boost::asio::buffer_size(out);
-          return n;
+          return moved(n);
         }
       }
       yield_now();  // also the cancellation point
     }
     n = stream_.async_read_some(out, use_fiber[ec].named("read"));
     drained_ = !ec && n < boost::asio::buffer_size(out);
-    return n;
+    return moved(n);
   }
   // One write of at least one byte, parking while the stream cannot take any.
   template <class ConstBuffers>
@@ -187,12 +194,17 @@ class BufferedStream {
     if constexpr (detail::PollableStream<Stream>) {
       for (;;) {
         const std::size_t n = stream_.write_some(in, ec);
-        if (ec != boost::asio::error::would_block) return n;
+        if (ec != boost::asio::error::would_block) return moved(n);
         stream_.async_wait(Stream::wait_write, use_fiber.named("write"));
       }
     } else {
-      return stream_.async_write_some(in, use_fiber[ec].named("write"));
+      return moved(stream_.async_write_some(in, use_fiber[ec].named("write")));
     }
+  }
+  // A read or write moved n bytes: stamps the activity (if tracked), returns n.
+  std::size_t moved(std::size_t n) {
+    if (activity_ && n > 0) [[unlikely]] detail::stamp_activity(*activity_);
+    return n;
   }
   // Appends one read to the buffer; false at end of stream.
   bool fill() {
@@ -206,6 +218,7 @@ class BufferedStream {
   Stream stream_;
   detail::ReadBuffer buf_;
   bool drained_ = false;  // the last read got less than it asked for: the next one likely waits
+  std::shared_ptr<TimePoint> activity_;  // see track_activity
 };
 
 }  // namespace spindle

@@ -3,10 +3,10 @@
 #include <charconv>
 #include <csignal>
 #include <cstdlib>
+#include <functional>
 #include <iostream>
 #include <string_view>
 
-#include "io/signal.hpp"
 
 namespace samples {
 
@@ -43,13 +43,37 @@ ServerArgs parse_server_args(int argc, char** argv, std::uint16_t default_port) 
 
 void serve_until_signal(spindle::Server& server, const ServerArgs& args, spindle::Duration grace) {
   // Catch the signals before anyone learns the port: a client may signal as soon as it knows it.
-  auto stop = spindle::spawn([] { return spindle::wait_signal({SIGINT, SIGTERM}); });
-  spindle::yield_now();
+  // One handler for the whole run: the first signal starts the graceful stop, a second one during
+  // the grace ends it (the connections left are cancelled), and none falls back to the default
+  // action (which would end the process with a non-zero status).
+  spindle::Event stop;
+  spindle::Task<bool> graceful;
+  int signals = 0;
+  const std::function<void(int)> on_signal = [&](int sig) {
+    if (++signals == 1) {
+      std::cerr << "signal " << sig << ": stopping (grace period "
+                << std::chrono::duration_cast<std::chrono::milliseconds>(grace).count() << " ms)"
+                << std::endl;
+      stop.set();
+    } else {
+      std::cerr << "signal " << sig << " again: cancelling the connections left" << std::endl;
+      if (graceful.valid()) graceful.cancel("second signal");
+    }
+  };
+  struct Handlers {  // removed on every way out: they refer to this frame
+    explicit Handlers(const std::function<void(int)>& fn) {
+      for (int sig : {SIGINT, SIGTERM})
+        spindle::this_loop().add_signal_handler(sig, [&fn, sig] { fn(sig); });
+    }
+    ~Handlers() {
+      for (int sig : {SIGINT, SIGTERM}) spindle::this_loop().remove_signal_handler(sig);
+    }
+  } handlers{on_signal};
   std::cout << "listening on " << args.host << ':' << server.port() << std::endl;
-  const int sig = stop.get();
-  std::cerr << "signal " << sig << ": stopping (grace period "
-            << std::chrono::duration_cast<std::chrono::milliseconds>(grace).count() << " ms)" << std::endl;
-  server.shutdown(grace);
+  stop.wait();
+  graceful = spindle::spawn([&] { return server.shutdown(grace); });
+  if (signals > 1) graceful.cancel("second signal");  // it came before the stop began
+  graceful.join();
 }
 
 }  // namespace samples
