@@ -252,7 +252,8 @@ CommunicateResult Process::communicate(std::string_view input) {
   };
   gather(feed, [&] { drain(s.out); }, [&] { drain(s.err); });
   wait();
-  return {s.out ? s.out->take_buffered() : std::string(), s.err ? s.err->take_buffered() : std::string()};
+  return {s.out ? s.out->take_buffered() : std::string(),
+          s.err ? s.err->take_buffered() : std::string()};
 }
 
 std::string ProcessStream::read_all() {

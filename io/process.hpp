@@ -24,16 +24,16 @@
 // with ProcessOptions::new_session (setsid) or process_group = 0 (setpgid: a new group) leads its
 // own process group, and then terminate(), kill(), send_signal() and ~Process signal that whole
 // group, so what the child started (a shell's commands) goes with it: a killed
-// shell("sleep 3; echo x") leaves no sleep running. A child that joined another group (process_group
-// = that group's id) is signalled alone.
+// shell("sleep 3; echo x") leaves no sleep running. A child that joined another group
+// (process_group = that group's id) is signalled alone.
 //
 // Lifetime: Process is move-only and must be destroyed before its run() ends (its pipes belong to
 // the loop). Destroying a Process whose child is still running kills it (SIGKILL) and reaps it —
 // the choice of Boost.Process v2 and of Trio's cancellation, not asyncio's (which leaves it running):
 // no child outlives its handle and no zombie is ever left. Destroying it after the child exited
 // just reaps it. SIGKILL cannot be caught or ignored, so that reaping blocks the thread only while
-// the kernel tears the child down (well under a millisecond for small children). Only the child is
-// reaped: a grandchild left in a group whose leader has exited is not ours to signal or reap.
+// the kernel tears the child down (well under a millisecond for small children). Only the child
+// is reaped: a grandchild left in a group whose leader has exited is not ours to signal or reap.
 //
 // Pipes and deadlocks: with stdout/stderr as pipes, a child blocks once it has written ~64 KiB
 // nobody reads; wait() alone would then never return. Read the streams (or use communicate())

@@ -21,7 +21,9 @@ std::vector<boost::asio::ip::tcp::endpoint> resolve(std::string_view host, std::
   using boost::asio::ip::tcp;
   boost::system::error_code not_numeric;
   const auto address = boost::asio::ip::make_address(std::string(host), not_numeric);
-  if (const auto port = numeric_port(service); !not_numeric && port) return {tcp::endpoint(address, *port)};
+  if (const auto port = numeric_port(service); !not_numeric && port) {
+    return {tcp::endpoint(address, *port)};
+  }
   tcp::resolver resolver(this_loop().io_context());
   boost::system::error_code ec;
   const auto results = resolver.async_resolve(host, service, use_fiber[ec].named("resolve"));

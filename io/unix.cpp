@@ -19,15 +19,17 @@ namespace {
 
 bool is_abstract(std::string_view path) { return !path.empty() && path.front() == '\0'; }
 
-// "<op> <path>[ (<step>)]: <error>" ("bind /tmp/s.sock (a server is listening on it): ...").
-[[noreturn]] void throw_errno(int err, const char* op, std::string_view path, std::string_view step = {}) {
+// "<op> <path>[ (<step>)]: <error>" ("bind /tmp/s.sock (a server listens on it): ...").
+[[noreturn]] void throw_errno(int err, const char* op, std::string_view path,
+                              std::string_view step = {}) {
   std::string target = detail::unix_path(path);
   if (!step.empty()) {
     target += " (";
     target += step;
     target += ')';
   }
-  detail::throw_io_error(boost::system::error_code(err, boost::system::system_category()), op, target);
+  detail::throw_io_error(boost::system::error_code(err, boost::system::system_category()), op,
+                         target);
 }
 
 // Asio's endpoint throws name_too_long with its source location; this names the path instead.
@@ -46,9 +48,9 @@ void remove_stale_socket(const std::string& path, const stream_protocol::endpoin
   const int rc = ::connect(fd, at.data(), static_cast<socklen_t>(at.size()));
   const int err = rc == 0 ? 0 : errno;
   ::close(fd);
-  if (err == 0 || err == EAGAIN) throw_errno(EADDRINUSE, "bind", path, "a server is listening on it");
-  if (err != ECONNREFUSED && err != ENOENT) throw_errno(err, "bind", path, "connecting to the socket there");
-  if (::unlink(path.c_str()) != 0 && errno != ENOENT) throw_errno(errno, "bind", path, "unlinking the stale socket");
+  if (err == 0 || err == EAGAIN) throw_errno(EADDRINUSE, "bind", path, "a server listens on it");
+  if (err != ECONNREFUSED && err != ENOENT) throw_errno(err, "bind", path, "connecting to it");
+  if (::unlink(path.c_str()) != 0 && errno != ENOENT) throw_errno(errno, "bind", path, "unlink");
 }
 
 }  // namespace

@@ -4,8 +4,8 @@
 //
 // UnixListener::bind(path) replaces a stale socket file (a socket nobody listens on any more: a
 // crashed server's leftover) but never a live socket or a file that is not a socket (both →
-// system_error address_in_use: "bind /tmp/s.sock (a server is listening on it): Address already
-// in use"). It tells them apart by connecting to the socket file, so a live server sees one
+// system_error address_in_use: "bind /tmp/s.sock (a server listens on it): Address already in
+// use"). It tells them apart by connecting to the socket file, so a live server sees one
 // connection that ends at once. The listener unlinks its socket file on close() or destruction,
 // unless the path has since been replaced by another file. A path starting with '\0' is a Linux
 // abstract socket: no file, nothing to remove. Errors name the path.

@@ -23,6 +23,7 @@ std::vector<boost::asio::ip::tcp::endpoint> interleave_families(
 // port, as open_connection documents: the first attempt's error code, each "address: error" in
 // the message.
 boost::asio::ip::tcp::socket connect_first(
-    std::span<const boost::asio::ip::tcp::endpoint> endpoints, Duration delay, std::string_view host);
+    std::span<const boost::asio::ip::tcp::endpoint> endpoints, Duration delay,
+    std::string_view host);
 
 }  // namespace spindle::detail

@@ -34,7 +34,7 @@ ServerArgs parse_server_args(int argc, char** argv, std::uint16_t default_port) 
     } else if (arg == "--port") {
       auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), args.port);
       if (ec != std::errc() || end != value.data() + value.size()) {
-        usage(argv[0], "--port " + std::string(value) + ": not a port number (0-65535)");
+        usage(argv[0], "--port: '" + std::string(value) + "' is not a port number (0-65535)");
       }
     } else {
       usage(argv[0], "unknown argument " + std::string(arg));

@@ -50,12 +50,11 @@ TEST_CASE("open_connection refused: \"connect 127.0.0.1:PORT: Connection refused
   spindle::run([] {
     const std::uint16_t port = closed_port();
     const std::string p = std::to_string(port);
-    CHECK(system_error_text([&] { spindle::open_connection("127.0.0.1", port); },
-                            ECONNREFUSED) ==
+    CHECK(system_error_text([&] { spindle::open_connection("127.0.0.1", port); }, ECONNREFUSED) ==
           "connect 127.0.0.1:" + p + ": Connection refused");
     // A name: its addresses depend on /etc/hosts (127.0.0.1, maybe ::1), the head does not.
-    const std::string named = system_error_text([&] { spindle::open_connection("localhost", port); },
-                                                ECONNREFUSED);
+    const std::string named =
+        system_error_text([&] { spindle::open_connection("localhost", port); }, ECONNREFUSED);
     CHECK(starts_with(named, "connect localhost:" + p));
     CHECK(named.ends_with("Connection refused"));
   });
@@ -79,30 +78,27 @@ TEST_CASE("resolve and open_connection of an unknown host: \"resolve host:port: 
   });
 }
 
-TEST_CASE("TcpListener::bind: \"bind host:port: error\"") {
+TEST_CASE("bind, TCP and UDP alike: \"bind host:port: error\"") {
   spindle::run([] {
-    auto taken = TcpListener::bind("127.0.0.1", 0);
-    const std::string p = std::to_string(taken.port());
-    CHECK(system_error_text([&] { TcpListener::bind("127.0.0.1", taken.port()); },
-                            EADDRINUSE) ==
-          "bind 127.0.0.1:" + p + ": Address already in use");
+    auto port_in_use = [](auto bind) {
+      auto taken = bind(0);
+      CHECK(system_error_text([&] { bind(taken.port()); }, EADDRINUSE) ==
+            "bind 127.0.0.1:" + std::to_string(taken.port()) + ": Address already in use");
+    };
+    port_in_use([](spindle::Port port) { return TcpListener::bind("127.0.0.1", port); });
+    port_in_use([](spindle::Port port) { return UdpSocket::bind("127.0.0.1", port); });
     // 192.0.2.1 (TEST-NET-1) is no address of this machine.
-    CHECK(system_error_text([] { TcpListener::bind("192.0.2.1", 8080); },
-                            EADDRNOTAVAIL) ==
+    CHECK(system_error_text([] { TcpListener::bind("192.0.2.1", 8080); }, EADDRNOTAVAIL) ==
+          "bind 192.0.2.1:8080: Cannot assign requested address");
+    CHECK(system_error_text([] { UdpSocket::bind("192.0.2.1", 8080); }, EADDRNOTAVAIL) ==
           "bind 192.0.2.1:8080: Cannot assign requested address");
   });
 }
 
-TEST_CASE("UdpSocket bind and connect: \"bind host:port: error\", \"connect host:port: error\"") {
+TEST_CASE("UdpSocket::connect: \"connect host:port: error\"") {
   spindle::run([] {
-    auto taken = UdpSocket::bind("127.0.0.1", 0);
-    const std::string p = std::to_string(taken.port());
-    CHECK(system_error_text([&] { UdpSocket::bind("127.0.0.1", taken.port()); },
-                            EADDRINUSE) ==
-          "bind 127.0.0.1:" + p + ": Address already in use");
     // Connecting a datagram socket to the broadcast address needs SO_BROADCAST: EACCES.
-    CHECK(system_error_text([] { UdpSocket().connect("255.255.255.255", 9); },
-                            EACCES) ==
+    CHECK(system_error_text([] { UdpSocket().connect("255.255.255.255", 9); }, EACCES) ==
           "connect 255.255.255.255:9: Permission denied");
     const UdpSocket::Endpoint broadcast(boost::asio::ip::make_address("255.255.255.255"), 9);
     CHECK(system_error_text([&] { UdpSocket().connect(broadcast); }, EACCES) ==
@@ -112,22 +108,19 @@ TEST_CASE("UdpSocket bind and connect: \"bind host:port: error\", \"connect host
 
 TEST_CASE("Unix sockets: errors name the path (an abstract name as @name)") {
   spindle::run([] {
-    CHECK(system_error_text([] { spindle::open_unix_connection("/nonexistent-spindle-dir/s.sock"); },
-                            ENOENT) ==
+    CHECK(system_error_text(
+              [] { spindle::open_unix_connection("/nonexistent-spindle-dir/s.sock"); }, ENOENT) ==
           "connect /nonexistent-spindle-dir/s.sock: No such file or directory");
     CHECK(system_error_text([] { spindle::UnixListener::bind("/nonexistent-spindle-dir/s.sock"); },
                             ENOENT) ==
           "bind /nonexistent-spindle-dir/s.sock: No such file or directory");
     const std::string abstract("\0spindle-test-nobody-listens", 28);
-    CHECK(system_error_text([&] { spindle::open_unix_connection(abstract); },
-                            ECONNREFUSED) ==
+    CHECK(system_error_text([&] { spindle::open_unix_connection(abstract); }, ECONNREFUSED) ==
           "connect @spindle-test-nobody-listens: Connection refused");
     const std::string too_long = "/" + std::string(sizeof(sockaddr_un::sun_path), 'x');
-    CHECK(system_error_text([&] { spindle::open_unix_connection(too_long); },
-                            ENAMETOOLONG) ==
+    CHECK(system_error_text([&] { spindle::open_unix_connection(too_long); }, ENAMETOOLONG) ==
           "connect " + too_long + ": File name too long");
-    CHECK(system_error_text([&] { spindle::UnixListener::bind(too_long); },
-                            ENAMETOOLONG) ==
+    CHECK(system_error_text([&] { spindle::UnixListener::bind(too_long); }, ENAMETOOLONG) ==
           "bind " + too_long + ": File name too long");
   });
 }
@@ -144,8 +137,10 @@ TEST_CASE("a port outside 0-65535 → std::invalid_argument naming it, before an
   const int too_big = 70000;  // as a std::uint16_t it would be port 4464
   const long negative = -1;
   const std::size_t huge = 1ull << 40;
-  CHECK(invalid_argument_text([&] { (void)spindle::Port(too_big); }) == "port 70000 is out of range 0-65535");
-  CHECK(invalid_argument_text([&] { (void)spindle::Port(negative); }) == "port -1 is out of range 0-65535");
+  CHECK(invalid_argument_text([&] { (void)spindle::Port(too_big); }) ==
+        "port 70000 is out of range 0-65535");
+  CHECK(invalid_argument_text([&] { (void)spindle::Port(negative); }) ==
+        "port -1 is out of range 0-65535");
   CHECK(invalid_argument_text([&] { (void)spindle::Port(huge); }) ==
         "port 1099511627776 is out of range 0-65535");
   CHECK(spindle::Port(0).value() == 0);
@@ -156,7 +151,8 @@ TEST_CASE("a port outside 0-65535 → std::invalid_argument naming it, before an
   spindle::run([&] {
     const std::size_t fds = spindle_test::open_fd_count();
     const std::string message = "port 70000 is out of range 0-65535";
-    CHECK(invalid_argument_text([&] { spindle::open_connection("127.0.0.1", too_big); }) == message);
+    CHECK(invalid_argument_text([&] { spindle::open_connection("127.0.0.1", too_big); }) ==
+          message);
     CHECK(invalid_argument_text([&] { TcpListener::bind("127.0.0.1", too_big); }) == message);
     CHECK(invalid_argument_text([&] { UdpSocket::bind("127.0.0.1", too_big); }) == message);
     CHECK(invalid_argument_text([&] { UdpSocket().connect("127.0.0.1", negative); }) ==

@@ -107,7 +107,7 @@ TEST_CASE("the delay is open_connection's happy_eyeballs_delay; one address conn
   });
 }
 
-TEST_CASE("all failed: what() names the host, the port and each address's error; code() is the first's") {
+TEST_CASE("all failed: what() names host, port and each address's error; code() is the first's") {
   spindle::run(spindle_test::io_virtual(), [] {
     const std::uint16_t port = closed_port();
     const std::string p = std::to_string(port);
@@ -117,8 +117,9 @@ TEST_CASE("all failed: what() names the host, the port and each address's error;
       FAIL("connected");
     } catch (const boost::system::system_error& e) {
       CHECK(e.code() == boost::asio::error::connection_refused);
-      CHECK(std::string(e.what()) == "connect localhost:" + p + ": all 2 addresses failed: 127.0.0.1:" +
-                                         p + ": Connection refused; 127.0.0.1:" + p +
+      CHECK(std::string(e.what()) == "connect localhost:" + p +
+                                         ": all 2 addresses failed: 127.0.0.1:" + p +
+                                         ": Connection refused; 127.0.0.1:" + p +
                                          ": Connection refused");
     }
     // A TCP connect to the broadcast address fails locally with ENETUNREACH.
@@ -131,8 +132,9 @@ TEST_CASE("all failed: what() names the host, the port and each address's error;
     } catch (const boost::system::system_error& e) {
       CHECK(clock.elapsed() == 0ns);
       CHECK(e.code() == boost::asio::error::connection_refused);
-      CHECK(std::string(e.what()) == "connect two.test:" + p + ": all 2 addresses failed: 127.0.0.1:" +
-                                         p + ": Connection refused; 255.255.255.255:" + p +
+      CHECK(std::string(e.what()) == "connect two.test:" + p +
+                                         ": all 2 addresses failed: 127.0.0.1:" + p +
+                                         ": Connection refused; 255.255.255.255:" + p +
                                          ": Network is unreachable");
     }
     CHECK_THROWS_AS(spindle::detail::connect_first({}, 250ms, "127.0.0.1"), std::invalid_argument);
@@ -154,7 +156,8 @@ TEST_CASE("one address failed: \"connect host:port: error\", a name adds its add
       return "connected";
     };
     CHECK(message("127.0.0.1") == "connect 127.0.0.1:" + p + ": Connection refused");
-    CHECK(message("localhost") == "connect localhost:" + p + " (127.0.0.1:" + p + "): Connection refused");
+    CHECK(message("localhost") ==
+          "connect localhost:" + p + " (127.0.0.1:" + p + "): Connection refused");
   });
 }
 

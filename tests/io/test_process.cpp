@@ -30,7 +30,7 @@ std::string pattern(std::size_t n) {
 }
 
 // Parks until process `pid` (not necessarily our child: a grandchild) has exited, through a pidfd;
-// false if it still runs after `limit` (a bound for the failing case only, never reached otherwise).
+// false if it still runs after `limit` (a bound for the failing case, never reached otherwise).
 bool exits_within(pid_t pid, spindle::Duration limit) {
   const int fd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
   if (fd < 0) return errno == ESRCH;  // gone already
@@ -397,7 +397,7 @@ TEST_CASE("read_all: every byte until end of stream, what an earlier read left b
   CHECK(spindle_test::open_fd_count() == fds);
 }
 
-TEST_CASE("communicate cut by a timeout: what it read stays buffered and a later communicate returns it") {
+TEST_CASE("communicate cut by a timeout: what it read stays buffered; a later call gets it") {
   const std::size_t fds = spindle_test::open_fd_count();
   pid_t pid = 0;
   spindle::run(spindle_test::io_virtual(), [&] {
@@ -421,7 +421,7 @@ TEST_CASE("communicate cut by a timeout: what it read stays buffered and a later
   CHECK(spindle_test::open_fd_count() == fds);
 }
 
-TEST_CASE("new_session: the child leads a new session; kill() takes the whole group, grandchild too") {
+TEST_CASE("new_session: the child leads a new session; kill() takes its group, grandchild too") {
   const std::size_t fds = spindle_test::open_fd_count();
   pid_t pid = 0;
   spindle::run([&] {
@@ -441,7 +441,7 @@ TEST_CASE("new_session: the child leads a new session; kill() takes the whole gr
   CHECK(spindle_test::open_fd_count() == fds);
 }
 
-TEST_CASE("process_group 0: a new group led by the child, in our session; terminate() takes the group") {
+TEST_CASE("process_group 0: a new group led by the child, our session; terminate() takes it all") {
   pid_t pid = 0;
   spindle::run([&] {
     auto p = spindle::exec({"/bin/sh", "-c", "sleep 3 & echo $!; wait"}, {.process_group = 0});

@@ -96,7 +96,8 @@ TEST_CASE("--port outside 0-65535 or not a number: a message naming it, exit sta
   for (const std::string bad : {"70000", "-1", "80x", ""}) {
     const auto r = spindle_test::run_child({path, "--port=" + bad});
     CHECK(r.exited_with(2));
-    CHECK(r.output.starts_with(std::string(path) + ": --port " + bad + ": not a port number (0-65535)\n"));
+    CHECK(r.output.starts_with(std::string(path) + ": --port: '" + bad +
+                               "' is not a port number (0-65535)\n"));
   }
 }
 
