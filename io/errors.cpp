@@ -28,8 +28,41 @@ IncompleteReadError::IncompleteReadError(std::string partial, std::size_t expect
 LimitOverrunError::LimitOverrunError(std::size_t limit, std::size_t buffered)
     : std::runtime_error(overrun_message(limit)), buffered_(buffered) {}
 
-void detail::throw_io_error(const boost::system::error_code& ec, const char* what) {
-  throw boost::system::system_error(boost::system::error_code(ec.value(), ec.category()), what);
+detail::IoError::IoError(const boost::system::error_code& ec, const std::string& message)
+    : boost::system::system_error(boost::system::error_code(ec.value(), ec.category())),
+      message_(message) {}
+
+void detail::throw_io_error(const boost::system::error_code& ec, std::string_view what) {
+  std::string message(what);
+  message += ": ";
+  message += ec.message();
+  throw IoError(ec, message);
+}
+
+void detail::throw_io_error(const boost::system::error_code& ec, std::string_view op,
+                            std::string_view target) {
+  std::string what(op);
+  what += ' ';
+  what += target;
+  throw_io_error(ec, what);
+}
+
+std::string detail::host_port(std::string_view host, std::string_view port) {
+  const bool ipv6 = host.find(':') != std::string_view::npos;
+  std::string out;
+  out.reserve(host.size() + port.size() + 3);
+  if (ipv6) out += '[';
+  out += host;
+  if (ipv6) out += ']';
+  out += ':';
+  out += port;
+  return out;
+}
+
+std::string detail::unix_path(std::string_view path) {
+  std::string out(path);
+  if (!out.empty() && out.front() == '\0') out.front() = '@';
+  return out;
 }
 
 }  // namespace spindle

@@ -50,8 +50,8 @@ class UniqueFd {
   int fd_ = -1;
 };
 
-[[noreturn]] void throw_os(int err, const std::string& what) {
-  throw boost::system::system_error(error_code(err, system_category()), what);
+[[noreturn]] void throw_os(int err, std::string_view what) {
+  detail::throw_io_error(error_code(err, system_category()), what);
 }
 
 // CPython ignores SIGPIPE at start-up; spindle does it when it makes its first child pipe, and
@@ -96,6 +96,11 @@ std::string describe_program(const std::vector<std::string>& argv, const Process
     what += *o.cwd;
     what += "\")";
   }
+  if (o.process_group) {
+    what += " (process_group ";
+    what += std::to_string(*o.process_group);
+    what += ')';
+  }
   return what;
 }
 
@@ -120,6 +125,7 @@ std::map<std::string, std::string> current_environment() {
 // zombie's pid is never reused), so kill(pid) cannot hit another process.
 struct Process::State {
   pid_t pid = -1;
+  bool leads_group = false;  // the child leads its own process group: signals go to the group
   std::optional<int> status;
   std::optional<asio::posix::stream_descriptor> pidfd;  // empty: SIGCHLD mode
   std::optional<ProcessStream> in, out, err;
@@ -146,6 +152,9 @@ struct Process::State {
     }
     return true;
   }
+
+  // kill(2) of the child, or of its group while it leads one; only before it is reaped.
+  int signal(int sig) noexcept { return ::kill(leads_group ? -pid : pid, sig); }
 };
 
 Process::Process(std::unique_ptr<State> s) : s_(std::move(s)) {}
@@ -164,7 +173,7 @@ Process::~Process() {
   s_->out.reset();
   s_->err.reset();
   if (!s_->reap(false)) {
-    ::kill(s_->pid, SIGKILL);
+    s_->signal(SIGKILL);
     s_->reap(true);
   }
 }
@@ -216,7 +225,7 @@ int Process::wait() {
 
 void Process::send_signal(int sig) {
   if (s_->status) return;
-  if (::kill(s_->pid, sig) != 0) throw_os(errno, "Process::send_signal(" + std::to_string(sig) + ")");
+  if (s_->signal(sig) != 0) throw_os(errno, "Process::send_signal(" + std::to_string(sig) + ")");
 }
 void Process::terminate() { send_signal(SIGTERM); }
 void Process::kill() { send_signal(SIGKILL); }
@@ -226,7 +235,6 @@ CommunicateResult Process::communicate(std::string_view input) {
   if (!input.empty() && !s.in) {
     throw std::logic_error("Process::communicate: input given but stdin_ is not Pipe");
   }
-  CommunicateResult r;
   auto feed = [&] {
     if (!s.in) return;
     try {
@@ -237,24 +245,42 @@ CommunicateResult Process::communicate(std::string_view input) {
     }
     s.in->close();
   };
-  auto drain = [](std::optional<ProcessStream>& stream, std::string& into) {
-    if (!stream) return;
-    constexpr std::size_t kChunk = 64 * 1024;
-    for (;;) {
-      const std::size_t old = into.size();
-      into.resize(old + kChunk);
-      const std::size_t n = stream->read_some(asio::buffer(into.data() + old, kChunk));
-      into.resize(old + n);
-      if (n == 0) return;
-    }
+  // The output stays in the streams' buffers until the child is reaped, so a cancelled
+  // communicate loses none of it.
+  auto drain = [](std::optional<ProcessStream>& stream) {
+    if (stream) stream->buffer_to_end();
   };
-  gather(feed, [&] { drain(s.out, r.out); }, [&] { drain(s.err, r.err); });
+  gather(feed, [&] { drain(s.out); }, [&] { drain(s.err); });
   wait();
-  return r;
+  return {s.out ? s.out->take_buffered() : std::string(),
+          s.err ? s.err->take_buffered() : std::string()};
+}
+
+std::string ProcessStream::read_all() {
+  buffer_to_end();
+  return take_buffered();
+}
+
+void ProcessStream::buffer_to_end() {
+  while (fill()) {
+  }
+}
+
+std::string ProcessStream::take_buffered() {
+  std::string all = buf_.take(buf_.size());
+  buf_ = {};  // read to its end: the pipe needs no buffer any more
+  return all;
 }
 
 Process exec(std::vector<std::string> argv, ProcessOptions options) {
   if (argv.empty()) throw std::invalid_argument("exec: argv must not be empty");
+  if (options.new_session && options.process_group) {
+    throw std::invalid_argument("exec: new_session and process_group exclude each other");
+  }
+  if (options.process_group && *options.process_group < 0) {
+    throw std::invalid_argument("exec: process_group " + std::to_string(*options.process_group) +
+                                " is negative");
+  }
   if (options.stdin_.kind() == Redirect::Kind::to_stdout ||
       options.stdout_.kind() == Redirect::Kind::to_stdout) {
     throw std::invalid_argument("exec: ToStdout is only for stderr_");
@@ -320,7 +346,13 @@ Process exec(std::vector<std::string> argv, ProcessOptions options) {
   sigemptyset(&empty);
   posix_spawnattr_setsigdefault(&setup.attr, &defaults);
   posix_spawnattr_setsigmask(&setup.attr, &empty);
-  posix_spawnattr_setflags(&setup.attr, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
+  short flags = POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK;
+  if (options.new_session) flags |= POSIX_SPAWN_SETSID;
+  if (options.process_group) {
+    flags |= POSIX_SPAWN_SETPGROUP;
+    posix_spawnattr_setpgroup(&setup.attr, *options.process_group);
+  }
+  posix_spawnattr_setflags(&setup.attr, flags);
 
   std::vector<char*> args;
   args.reserve(argv.size() + 1);
@@ -350,6 +382,7 @@ Process exec(std::vector<std::string> argv, ProcessOptions options) {
 
   auto state = std::make_unique<Process::State>();
   state->pid = pid;
+  state->leads_group = options.new_session || options.process_group == 0;
   // From here on `state` owns the child: an exception below kills and reaps it (~Process).
   Process process(std::move(state));
   for (auto& c : child_end) c = UniqueFd();

@@ -20,12 +20,20 @@
 // Exit status (asyncio's returncode): the exit code (0…255) if the child exited, or minus the
 // signal number if a signal killed it (SIGKILL → -9).
 //
+// Sessions and process groups (asyncio's start_new_session and process_group): a child started
+// with ProcessOptions::new_session (setsid) or process_group = 0 (setpgid: a new group) leads its
+// own process group, and then terminate(), kill(), send_signal() and ~Process signal that whole
+// group, so what the child started (a shell's commands) goes with it: a killed
+// shell("sleep 3; echo x") leaves no sleep running. A child that joined another group
+// (process_group = that group's id) is signalled alone.
+//
 // Lifetime: Process is move-only and must be destroyed before its run() ends (its pipes belong to
 // the loop). Destroying a Process whose child is still running kills it (SIGKILL) and reaps it —
 // the choice of Boost.Process v2 and of Trio's cancellation, not asyncio's (which leaves it running):
 // no child outlives its handle and no zombie is ever left. Destroying it after the child exited
 // just reaps it. SIGKILL cannot be caught or ignored, so that reaping blocks the thread only while
-// the kernel tears the child down (well under a millisecond for small children).
+// the kernel tears the child down (well under a millisecond for small children). Only the child
+// is reaped: a grandchild left in a group whose leader has exited is not ours to signal or reap.
 //
 // Pipes and deadlocks: with stdout/stderr as pipes, a child blocks once it has written ~64 KiB
 // nobody reads; wait() alone would then never return. Read the streams (or use communicate())
@@ -72,14 +80,32 @@ struct ProcessOptions {
   // The child's whole environment (asyncio's env=); unset: ours. To add to ours, start from
   // current_environment().
   std::optional<std::map<std::string, std::string>> env = std::nullopt;
+  // setsid() in the child: a new session and process group led by the child, no controlling
+  // terminal (asyncio's start_new_session). Signals then reach the whole group (see above).
+  bool new_session = false;
+  // setpgid() in the child (asyncio's process_group): 0 = a new group led by the child (signals
+  // then reach the whole group), else the id of an existing group to join. Negative, or together
+  // with new_session → std::invalid_argument; a group that does not exist → system_error EPERM.
+  std::optional<pid_t> process_group = std::nullopt;
 };
 
 // This process's environment as a map (a starting point for ProcessOptions::env).
 std::map<std::string, std::string> current_environment();
 
-// The streams of a child: pipes, with BufferedStream's reads (read_line, read_until, ...) and
-// write_all. Writing to a child that has exited → system_error(broken_pipe).
-using ProcessStream = BufferedStream<boost::asio::posix::stream_descriptor>;
+// The streams of a child: pipes, with BufferedStream's reads (read_line, read_until, ...),
+// write_all, and read_all(). Writing to a child that has exited → system_error(broken_pipe).
+class ProcessStream : public BufferedStream<boost::asio::posix::stream_descriptor> {
+ public:
+  using BufferedStream::BufferedStream;
+  // All bytes until end of stream (what is buffered first): the child's whole output once it
+  // closes the pipe (exits). Cancellation: what was read stays buffered, for the next read.
+  std::string read_all();
+
+ private:
+  friend class Process;
+  void buffer_to_end();  // reads into the buffer until end of stream
+  std::string take_buffered();
+};
 
 struct CommunicateResult {
   std::string out;  // all of stdout (empty unless stdout_ is Pipe)
@@ -101,8 +127,11 @@ class Process {
   // Writes `input` to stdin and closes it, reads stdout and stderr to their end, and reaps the
   // child — all at once (three fibers), so a child that floods its output while we write cannot
   // deadlock. A child that stops reading early (EPIPE) just gets the rest dropped (asyncio). Input
-  // with stdin not a Pipe → std::logic_error. Cancellation: the fibers are cancelled and reaped,
-  // what was read so far is lost, the child keeps running (kill() it or let ~Process do it).
+  // with stdin not a Pipe → std::logic_error. Cancellation (a timeout around it): the fibers are
+  // cancelled and reaped and the child keeps running (kill() it or let ~Process do it); nothing
+  // read is lost: the output so far stays buffered in stdout_() and stderr_(), so a later
+  // communicate() or read_all() returns it with the rest. Of `input`, an unknown part was written
+  // and stdin is still open: a later communicate() should get no input (it closes stdin).
   CommunicateResult communicate(std::string_view input = {});
   // Parks until the child exits and returns its exit status (see above); later calls return it
   // again. Cancellation: the wait is abandoned, the child keeps running, nothing is leaked.
@@ -111,7 +140,8 @@ class Process {
   std::optional<int> poll();
   std::optional<int> returncode() const;
 
-  // Sends `sig` to the child; after it has been reaped, does nothing (asyncio). Never parks.
+  // Sends `sig` to the child (its whole group if it leads one, see above); after it has been
+  // reaped, does nothing (asyncio). Never parks.
   void send_signal(int sig);
   void terminate();  // SIGTERM
   void kill();       // SIGKILL

@@ -19,11 +19,15 @@ std::optional<std::uint16_t> numeric_port(std::string_view service) {
 
 std::vector<boost::asio::ip::tcp::endpoint> resolve(std::string_view host, std::string_view service) {
   using boost::asio::ip::tcp;
-  boost::system::error_code ec;
-  const auto address = boost::asio::ip::make_address(std::string(host), ec);
-  if (const auto port = numeric_port(service); !ec && port) return {tcp::endpoint(address, *port)};
+  boost::system::error_code not_numeric;
+  const auto address = boost::asio::ip::make_address(std::string(host), not_numeric);
+  if (const auto port = numeric_port(service); !not_numeric && port) {
+    return {tcp::endpoint(address, *port)};
+  }
   tcp::resolver resolver(this_loop().io_context());
-  const auto results = resolver.async_resolve(host, service, use_fiber.named("resolve"));
+  boost::system::error_code ec;
+  const auto results = resolver.async_resolve(host, service, use_fiber[ec].named("resolve"));
+  if (ec) detail::throw_io_error(ec, "resolve", detail::host_port(host, service));
   std::vector<tcp::endpoint> out;
   out.reserve(results.size());
   for (const auto& r : results) out.push_back(r.endpoint());

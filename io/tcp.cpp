@@ -3,9 +3,8 @@
 #include <boost/asio/socket_base.hpp>
 #include <sys/socket.h>
 
-#include <algorithm>
 #include <optional>
-#include <sstream>
+#include <string>
 #include <stdexcept>
 
 #include "io/detail/accept.hpp"
@@ -43,28 +42,35 @@ std::vector<tcp::endpoint> detail::interleave_families(std::span<const tcp::endp
 }
 
 namespace {
-[[noreturn]] void throw_all_failed(std::span<const tcp::endpoint> endpoints,
+[[noreturn]] void throw_all_failed(std::string_view host, std::span<const tcp::endpoint> endpoints,
                                    std::span<const boost::system::error_code> errors) {
-  const auto same = [&](const boost::system::error_code& ec) { return ec == errors.front(); };
-  if (std::all_of(errors.begin(), errors.end(), same)) {
-    detail::throw_io_error(errors.front(), "open_connection");
-  }
-  std::ostringstream what;
-  what << "open_connection: all attempts failed (";
+  std::string what = "connect " + detail::host_port(host, endpoints.front().port());
+  what += ": all ";
+  what += std::to_string(endpoints.size());
+  what += " addresses failed: ";
   for (std::size_t i = 0; i < endpoints.size(); ++i) {
-    if (i > 0) what << "; ";
-    what << endpoints[i] << ": " << errors[i].message();
+    if (i > 0) what += "; ";
+    what += detail::endpoint_text(endpoints[i]);
+    what += ": ";
+    what += errors[i].message();
   }
-  what << ")";
-  detail::throw_io_error(errors.front(), what.str().c_str());
+  throw detail::IoError(errors.front(), what);  // alike or not, the first attempt's error
 }
 }  // namespace
 
-tcp::socket detail::connect_first(std::span<const tcp::endpoint> endpoints, Duration delay) {
+tcp::socket detail::connect_first(std::span<const tcp::endpoint> endpoints, Duration delay,
+                                  std::string_view host) {
   if (endpoints.empty()) throw std::invalid_argument("connect_first: no endpoints to connect to");
   if (endpoints.size() == 1) {
+    const tcp::endpoint& at = endpoints.front();
     tcp::socket socket(this_loop().io_context());
-    socket.async_connect(endpoints.front(), use_fiber.named("open_connection"));
+    boost::system::error_code ec;
+    socket.async_connect(at, use_fiber[ec].named("open_connection"));
+    if (ec) {
+      std::string target = host_port(host, at.port());
+      if (host != at.address().to_string()) target += " (" + endpoint_text(at) + ")";
+      throw_io_error(ec, "connect", target);
+    }
     return socket;
   }
   std::optional<tcp::socket> winner;
@@ -86,27 +92,35 @@ tcp::socket detail::connect_first(std::span<const tcp::endpoint> endpoints, Dura
       move_on_after(delay, [&] { failed[i].wait(); });
     }
   });
-  if (!winner) throw_all_failed(endpoints, errors);
+  if (!winner) throw_all_failed(host, endpoints, errors);
   return std::move(*winner);
 }
 
-TcpStream open_connection(std::string_view host, std::uint16_t port, ConnectOptions options) {
-  const auto endpoints = detail::interleave_families(resolve(host, std::to_string(port)));
-  return TcpStream(detail::connect_first(endpoints, options.happy_eyeballs_delay));
+TcpStream open_connection(std::string_view host, Port port, ConnectOptions options) {
+  const auto endpoints = detail::interleave_families(resolve(host, std::to_string(port.value())));
+  return TcpStream(detail::connect_first(endpoints, options.happy_eyeballs_delay, host));
 }
 
-TcpListener TcpListener::bind(std::string_view host, std::uint16_t port, ListenOptions options) {
-  const auto endpoints = resolve(host, std::to_string(port));
+TcpListener TcpListener::bind(std::string_view host, Port port, ListenOptions options) {
+  const tcp::endpoint at = resolve(host, std::to_string(port.value())).front();
   tcp::acceptor acceptor(this_loop().io_context());
-  const tcp::endpoint& at = endpoints.front();
-  acceptor.open(at.protocol());
-  acceptor.set_option(tcp::acceptor::reuse_address(true));
+  boost::system::error_code ec;
+  const auto check = [&](const char* op) {
+    if (ec) detail::throw_io_error(ec, op, detail::host_port(host, port));
+  };
+  acceptor.open(at.protocol(), ec);
+  check("bind");
+  acceptor.set_option(tcp::acceptor::reuse_address(true), ec);
+  check("bind");
   if (options.reuse_port) {
     using reuse_port = boost::asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>;
-    acceptor.set_option(reuse_port(true));
+    acceptor.set_option(reuse_port(true), ec);
+    check("bind");
   }
-  acceptor.bind(at);
-  acceptor.listen(options.backlog);
+  acceptor.bind(at, ec);
+  check("bind");
+  acceptor.listen(options.backlog, ec);
+  check("listen");
   acceptor.non_blocking(true);
   return TcpListener(std::move(acceptor));
 }

@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "io/buffered_stream.hpp"
+#include "io/port.hpp"
 #include "scheduler/clock.hpp"
 
 namespace spindle {
@@ -29,11 +30,15 @@ struct ConnectOptions {
 // Happy Eyeballs (RFC 8305): resolves `host`, interleaves IPv6 and IPv4 addresses (the resolver's
 // first family first) and races connects: the next attempt starts when the previous one fails or
 // after happy_eyeballs_delay; the first to connect wins and the others are cancelled and closed.
-// Cancelling the caller cancels every attempt. All failed → system_error: their common error if
-// they all failed alike (refused everywhere → connection_refused), else the first attempt's error
-// with each "address: error" in what() (asyncio lists them in an OSError without errno; Trio
-// always raises them all together).
-TcpStream open_connection(std::string_view host, std::uint16_t port, ConnectOptions options = {});
+// Cancelling the caller cancels every attempt. Errors name what failed, as Go and asyncio do:
+// the host unknown → system_error "resolve nosuch.invalid:80: Host not found (authoritative)";
+// one address → "connect 127.0.0.1:1: Connection refused" (a name adds its address:
+// "connect localhost:1 (127.0.0.1:1): ..."); several, all failed → "connect localhost:1: all 2
+// addresses failed: [::1]:1: Connection refused; 127.0.0.1:1: Connection refused", and code() is
+// the first attempt's error, so refused everywhere → connection_refused (asyncio lists them in an
+// OSError without errno; Trio raises them all together).
+// A port outside 0–65535 → std::invalid_argument (see Port).
+TcpStream open_connection(std::string_view host, Port port, ConnectOptions options = {});
 
 struct ListenOptions {
   int backlog = boost::asio::socket_base::max_listen_connections;
@@ -42,11 +47,13 @@ struct ListenOptions {
 
 class TcpListener {
  public:
-  // Binds and listens (SO_REUSEADDR always). Port 0 picks a free port: see port().
-  static TcpListener bind(std::string_view host, std::uint16_t port, ListenOptions options = {});
+  // Binds and listens (SO_REUSEADDR always) on the first address `host` resolves to. Port 0 picks
+  // a free port: see port(). Errors name host and port: "bind 127.0.0.1:80: Permission denied".
+  static TcpListener bind(std::string_view host, Port port, ListenOptions options = {});
 
   // Parks until a connection arrives. Connections the peer aborted before accept are skipped.
-  // Errors (EMFILE: out of file descriptors) → system_error; after close() → operation_aborted.
+  // Errors → system_error naming the listener ("accept 127.0.0.1:8080: Too many open files");
+  // after close() → operation_aborted.
   TcpStream accept();
   std::uint16_t port() const;
   boost::asio::ip::tcp::endpoint local_endpoint() const;

@@ -18,8 +18,8 @@ using boost::asio::ip::udp;
 
 namespace {
 
-udp::endpoint resolve_udp(std::string_view host, std::uint16_t port) {
-  const auto endpoints = resolve(host, std::to_string(port));  // the first address, as TcpListener
+udp::endpoint resolve_udp(std::string_view host, Port port) {
+  const auto endpoints = resolve(host, std::to_string(port.value()));  // the first, as TcpListener
   return udp::endpoint(endpoints.front().address(), endpoints.front().port());
 }
 
@@ -47,21 +47,35 @@ UdpSocket::UdpSocket(udp::socket s) : socket_(std::move(s)) {
   if (socket_.is_open()) socket_.non_blocking(true);
 }
 
-UdpSocket UdpSocket::bind(std::string_view host, std::uint16_t port) {
+UdpSocket UdpSocket::bind(std::string_view host, Port port) {
   const udp::endpoint at = resolve_udp(host, port);
-  udp::socket s(this_loop().io_context(), at.protocol());
-  s.bind(at);
+  udp::socket s(this_loop().io_context());
+  boost::system::error_code ec;
+  s.open(at.protocol(), ec);
+  if (!ec) s.bind(at, ec);
+  if (ec) detail::throw_io_error(ec, "bind", detail::host_port(host, port));
   return UdpSocket(std::move(s));
 }
 
-void UdpSocket::connect(std::string_view host, std::uint16_t port) { connect(resolve_udp(host, port)); }
+void UdpSocket::connect(std::string_view host, Port port) {
+  boost::system::error_code ec;
+  open_and_connect(resolve_udp(host, port), ec);
+  if (ec) detail::throw_io_error(ec, "connect", detail::host_port(host, port));
+}
 
 void UdpSocket::connect(const Endpoint& peer) {
+  boost::system::error_code ec;
+  open_and_connect(peer, ec);
+  if (ec) detail::throw_io_error(ec, "connect", detail::endpoint_text(peer));
+}
+
+void UdpSocket::open_and_connect(const Endpoint& peer, boost::system::error_code& ec) {
   if (!socket_.is_open()) {
-    socket_.open(peer.protocol());
+    socket_.open(peer.protocol(), ec);
+    if (ec) return;
     socket_.non_blocking(true);
   }
-  socket_.connect(peer);  // a datagram connect only records the peer: it never blocks
+  socket_.connect(peer, ec);  // a datagram connect only records the peer: it never blocks
 }
 
 std::size_t UdpSocket::send_to(boost::asio::const_buffer bytes, const Endpoint& to) {

@@ -12,14 +12,17 @@
 // The socket is non-blocking: every call is tried first and parks on readiness only when it would
 // block. Every call is a cancellation point (a parked receive is really cancelled, nothing is
 // consumed). A datagram longer than the buffer is truncated to it (the rest is discarded, as
-// recv(2) does). OS errors → boost::system::system_error; on a connected socket an ICMP "port
-// unreachable" from the peer shows up as connection_refused on a later call. One receiving and one
-// sending fiber at a time.
+// recv(2) does). OS errors → boost::system::system_error; bind and connect name what they were
+// given ("bind 127.0.0.1:53: Address already in use"); on a connected socket an ICMP "port
+// unreachable" from the peer shows up as connection_refused on a later call. A port outside
+// 0–65535 → std::invalid_argument (see Port). One receiving and one sending fiber at a time.
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/ip/udp.hpp>
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
+
+#include "io/port.hpp"
 
 namespace spindle {
 
@@ -35,10 +38,10 @@ class UdpSocket {
   UdpSocket();
   explicit UdpSocket(boost::asio::ip::udp::socket s);
   // Binds to host:port (SO_REUSEADDR not set: the port is this socket's). Port 0 picks a free one.
-  static UdpSocket bind(std::string_view host, std::uint16_t port);
+  static UdpSocket bind(std::string_view host, Port port);
 
   // Sets the default peer: send()/receive() then talk to it only. Opens the socket if needed.
-  void connect(std::string_view host, std::uint16_t port);
+  void connect(std::string_view host, Port port);
   void connect(const Endpoint& peer);
 
   // One datagram each; the send calls return the bytes sent (all of them for UDP).
@@ -58,6 +61,7 @@ class UdpSocket {
   void close() noexcept;
 
  private:
+  void open_and_connect(const Endpoint& peer, boost::system::error_code& ec);
   boost::asio::ip::udp::socket socket_;
 };
 

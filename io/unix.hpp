@@ -4,10 +4,11 @@
 //
 // UnixListener::bind(path) replaces a stale socket file (a socket nobody listens on any more: a
 // crashed server's leftover) but never a live socket or a file that is not a socket (both →
-// system_error address_in_use). It tells them apart by connecting to the socket file, so a live
-// server sees one connection that ends at once. The listener unlinks its socket file on close() or destruction,
+// system_error address_in_use: "bind /tmp/s.sock (a server listens on it): Address already in
+// use"). It tells them apart by connecting to the socket file, so a live server sees one
+// connection that ends at once. The listener unlinks its socket file on close() or destruction,
 // unless the path has since been replaced by another file. A path starting with '\0' is a Linux
-// abstract socket: no file, nothing to remove.
+// abstract socket: no file, nothing to remove. Errors name the path.
 #include <boost/asio/local/stream_protocol.hpp>
 #include <string>
 #include <string_view>
@@ -27,7 +28,8 @@ class UnixStream : public BufferedStream<boost::asio::local::stream_protocol::so
 };
 
 // Connects to the listener at `path`. Nobody listening → system_error(connection_refused); no such
-// file → system_error(no_such_file_or_directory).
+// file → system_error(no_such_file_or_directory); what() names the path ("connect /tmp/s.sock:
+// Connection refused"; an abstract name shows as "@name").
 UnixStream open_unix_connection(std::string_view path);
 
 class UnixListener {
@@ -38,8 +40,8 @@ class UnixListener {
   UnixListener& operator=(UnixListener&& o) noexcept;
   ~UnixListener();
 
-  // Parks until a connection arrives. Errors (EMFILE: out of file descriptors) → system_error;
-  // after close() → operation_aborted.
+  // Parks until a connection arrives. Errors → system_error naming the path ("accept /tmp/s.sock:
+  // Too many open files"); after close() → operation_aborted.
   UnixStream accept();
   const std::string& path() const { return path_; }
   bool is_open() const { return acceptor_.is_open(); }

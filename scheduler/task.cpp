@@ -16,7 +16,7 @@ TaskBase::~TaskBase() = default;
 
 void TaskBase::destroy() noexcept {
   if (error && !retrieved && !cancelled) {
-    logger().error("Task exception was never retrieved: task '{}' (id {}): {}", name, id,
+    logger().error("Task exception was never retrieved: task '{}' (id {}): {}", display_name(), id,
                    describe(error));
   }
   delete this;

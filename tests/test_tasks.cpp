@@ -228,6 +228,19 @@ TEST_CASE("a task's exception never retrieved is logged when its last handle goe
   CHECK(log.contains("error: "));
 }
 
+TEST_CASE("the never-retrieved log names an unnamed task by its display name, Task-<id>") {
+  LogCapture log;
+  std::uint64_t id = 0;
+  run_virtual([&] {
+    auto t = spawn([]() -> int { throw std::runtime_error("nameless"); });
+    id = t.id();
+    t.join();
+  });
+  const std::string task = "Task-" + std::to_string(id);
+  CHECK(log.text() == "error: Task exception was never retrieved: task '" + task + "' (id " +
+                          std::to_string(id) + "): nameless\n");
+}
+
 TEST_CASE("a retrieved exception, a cancelled task or a success: nothing is logged") {
   LogCapture log;
   run_virtual([] {

@@ -3,6 +3,7 @@
 // explicit address lists (a name here resolves to one address).
 #include <boost/asio/ip/tcp.hpp>
 #include <span>
+#include <string_view>
 #include <vector>
 
 #include "scheduler/clock.hpp"
@@ -18,9 +19,11 @@ std::vector<boost::asio::ip::tcp::endpoint> interleave_families(
 // when attempt i fails or `delay` after it started, whichever is first; the winner cancels the
 // others (their sockets closed). Every attempt has ended when this returns or throws; cancelling
 // the caller cancels them all. One endpoint: a plain connect. Empty → std::invalid_argument.
-// All failed → boost::system::system_error: their common error code if they all failed alike,
-// else the first attempt's code with each "address: error" in the message.
+// All failed → boost::system::system_error naming `host` (what open_connection was given) and the
+// port, as open_connection documents: the first attempt's error code, each "address: error" in
+// the message.
 boost::asio::ip::tcp::socket connect_first(
-    std::span<const boost::asio::ip::tcp::endpoint> endpoints, Duration delay);
+    std::span<const boost::asio::ip::tcp::endpoint> endpoints, Duration delay,
+    std::string_view host);
 
 }  // namespace spindle::detail

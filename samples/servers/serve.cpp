@@ -33,7 +33,9 @@ ServerArgs parse_server_args(int argc, char** argv, std::uint16_t default_port) 
       args.host = value;
     } else if (arg == "--port") {
       auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), args.port);
-      if (ec != std::errc() || end != value.data() + value.size()) usage(argv[0], "bad --port value");
+      if (ec != std::errc() || end != value.data() + value.size()) {
+        usage(argv[0], "--port: '" + std::string(value) + "' is not a port number (0-65535)");
+      }
     } else {
       usage(argv[0], "unknown argument " + std::string(arg));
     }

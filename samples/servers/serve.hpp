@@ -16,7 +16,8 @@ struct ServerArgs {
   std::uint16_t port = 0;
 };
 
-// Parses --host/--port (also --host=H, --port=N). Bad arguments: a message and exit status 2.
+// Parses --host/--port (also --host=H, --port=N). Bad arguments: a message naming the argument
+// and value ("--port: '70000' is not a port number (0-65535)") and exit status 2.
 ServerArgs parse_server_args(int argc, char** argv, std::uint16_t default_port = 0);
 
 // Prints "listening on H:PORT", parks until SIGINT or SIGTERM, then shuts the server down

@@ -389,6 +389,35 @@ TEST_CASE("faults: out of file descriptors, the server logs, backs off and accep
   CHECK(log.count("warning: server: accept") == 2);
 }
 
+TEST_CASE("faults: accept out of file descriptors names the listener (TCP address, Unix path)") {
+  spindle::run([] {
+    auto& io = spindle::this_loop().io_context();
+    auto tcp_listener = spindle::TcpListener::bind("127.0.0.1", 0);
+    const std::string name = "spindle-faults-accept-" + std::to_string(::getpid());
+    const std::string abstract = '\0' + name;  // no file to remove
+    auto unix_listener = spindle::UnixListener::bind(abstract);
+    tcp::socket tcp_client(io);
+    tcp_client.open(tcp::v4());  // their descriptors are taken before they run out
+    asio::local::stream_protocol::socket unix_client(io);
+    unix_client.open();
+    FdExhaustion exhausted;
+    tcp_client.async_connect(tcp_listener.local_endpoint(), spindle::use_fiber);  // queued
+    unix_client.async_connect(asio::local::stream_protocol::endpoint(abstract), spindle::use_fiber);
+    auto accept_error = [](auto& listener) -> std::string {
+      try {
+        listener.accept();
+      } catch (const boost::system::system_error& e) {
+        CHECK(e.code().value() == EMFILE);
+        return e.what();
+      }
+      return "accepted";
+    };
+    CHECK(accept_error(tcp_listener) ==
+          "accept 127.0.0.1:" + std::to_string(tcp_listener.port()) + ": Too many open files");
+    CHECK(accept_error(unix_listener) == "accept @" + name + ": Too many open files");
+  });
+}
+
 TEST_CASE("faults: 10,000 concurrent connections to one server") {
   constexpr int kClients = 10000;
   // The server's 10,000 ends live in this process, the clients' in a forked child: each process

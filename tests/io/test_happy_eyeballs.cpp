@@ -67,7 +67,7 @@ TEST_CASE("the first address refuses: the second is tried at once and wins at ti
     auto good = TcpListener::bind("127.0.0.1", 0);
     const std::vector<tcp::endpoint> endpoints{loopback(closed_port()), good.local_endpoint()};
     Stopwatch clock;
-    tcp::socket s = spindle::detail::connect_first(endpoints, 250ms);
+    tcp::socket s = spindle::detail::connect_first(endpoints, 250ms, "127.0.0.1");
     CHECK(clock.elapsed() == 0ns);
     CHECK(s.remote_endpoint() == good.local_endpoint());
     CHECK(live_attempts() == 0);
@@ -81,7 +81,7 @@ TEST_CASE("the first address hangs: the second starts after the delay and wins; 
     const std::vector<tcp::endpoint> endpoints{hanging.endpoint(), good.local_endpoint()};
     const std::size_t fds_before = spindle_test::open_fd_count();
     Stopwatch clock;
-    tcp::socket s = spindle::detail::connect_first(endpoints, 250ms);
+    tcp::socket s = spindle::detail::connect_first(endpoints, 250ms, "127.0.0.1");
     CHECK(clock.elapsed() == 250ms);
     CHECK(s.remote_endpoint() == good.local_endpoint());
     CHECK(live_attempts() == 0);
@@ -102,40 +102,62 @@ TEST_CASE("the delay is open_connection's happy_eyeballs_delay; one address conn
     HangingListener hanging;
     const std::vector<tcp::endpoint> endpoints{hanging.endpoint(), good.local_endpoint()};
     Stopwatch again;
-    spindle::detail::connect_first(endpoints, 10ms);
+    spindle::detail::connect_first(endpoints, 10ms, "127.0.0.1");
     CHECK(again.elapsed() == 10ms);
   });
 }
 
-TEST_CASE("all failed alike: that error; else the first one's, with every address's in what()") {
+TEST_CASE("all failed: what() names host, port and each address's error; code() is the first's") {
   spindle::run(spindle_test::io_virtual(), [] {
     const std::uint16_t port = closed_port();
+    const std::string p = std::to_string(port);
     const std::vector<tcp::endpoint> refused{loopback(port), loopback(port)};
     try {
-      spindle::detail::connect_first(refused, 250ms);
+      spindle::detail::connect_first(refused, 250ms, "localhost");
       FAIL("connected");
     } catch (const boost::system::system_error& e) {
       CHECK(e.code() == boost::asio::error::connection_refused);
-      CHECK(std::string(e.what()) == "open_connection: Connection refused [system:111]");
+      CHECK(std::string(e.what()) == "connect localhost:" + p +
+                                         ": all 2 addresses failed: 127.0.0.1:" + p +
+                                         ": Connection refused; 127.0.0.1:" + p +
+                                         ": Connection refused");
     }
     // A TCP connect to the broadcast address fails locally with ENETUNREACH.
     const tcp::endpoint broadcast(make_address("255.255.255.255"), port);
     const std::vector<tcp::endpoint> mixed{loopback(port), broadcast};
     Stopwatch clock;
     try {
-      spindle::detail::connect_first(mixed, 250ms);
+      spindle::detail::connect_first(mixed, 250ms, "two.test");
       FAIL("connected");
     } catch (const boost::system::system_error& e) {
       CHECK(clock.elapsed() == 0ns);
       CHECK(e.code() == boost::asio::error::connection_refused);
-      std::string expected = "open_connection: all attempts failed (127.0.0.1:";
-      expected += std::to_string(port);
-      expected += ": Connection refused; 255.255.255.255:";
-      expected += std::to_string(port);
-      expected += ": Network is unreachable): Connection refused [system:111]";
-      CHECK(std::string(e.what()) == expected);
+      CHECK(std::string(e.what()) == "connect two.test:" + p +
+                                         ": all 2 addresses failed: 127.0.0.1:" + p +
+                                         ": Connection refused; 255.255.255.255:" + p +
+                                         ": Network is unreachable");
     }
-    CHECK_THROWS_AS(spindle::detail::connect_first({}, 250ms), std::invalid_argument);
+    CHECK_THROWS_AS(spindle::detail::connect_first({}, 250ms, "127.0.0.1"), std::invalid_argument);
+  });
+}
+
+TEST_CASE("one address failed: \"connect host:port: error\", a name adds its address") {
+  spindle::run(spindle_test::io_virtual(), [] {
+    const std::uint16_t port = closed_port();
+    const std::string p = std::to_string(port);
+    const std::vector<tcp::endpoint> one{loopback(port)};
+    auto message = [&](std::string_view host) -> std::string {
+      try {
+        spindle::detail::connect_first(one, 250ms, host);
+      } catch (const boost::system::system_error& e) {
+        CHECK(e.code() == boost::asio::error::connection_refused);
+        return e.what();
+      }
+      return "connected";
+    };
+    CHECK(message("127.0.0.1") == "connect 127.0.0.1:" + p + ": Connection refused");
+    CHECK(message("localhost") ==
+          "connect localhost:" + p + " (127.0.0.1:" + p + "): Connection refused");
   });
 }
 
@@ -152,7 +174,7 @@ TEST_CASE("a timeout around hanging attempts cancels them all: no fd and no fibe
       attempts_seen.push_back(live_attempts());
     });
     Stopwatch clock;
-    auto connect = [&] { spindle::detail::connect_first(endpoints, 250ms); };
+    auto connect = [&] { spindle::detail::connect_first(endpoints, 250ms, "127.0.0.1"); };
     CHECK_THROWS_AS(spindle::timeout(400ms, connect), spindle::TimeoutError);
     CHECK(clock.elapsed() == 400ms);
     watcher.get();

@@ -2,9 +2,11 @@
 // descriptor leaks into children.
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <boost/asio/posix/stream_descriptor.hpp>
 #include <cerrno>
 #include <string>
 
@@ -25,6 +27,17 @@ std::string pattern(std::size_t n) {
   std::string s(n, '\0');
   for (std::size_t i = 0; i < n; ++i) s[i] = static_cast<char>('a' + (i * 7 + i / 4096) % 26);
   return s;
+}
+
+// Parks until process `pid` (not necessarily our child: a grandchild) has exited, through a pidfd;
+// false if it still runs after `limit` (a bound for the failing case, never reached otherwise).
+bool exits_within(pid_t pid, spindle::Duration limit) {
+  const int fd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
+  if (fd < 0) return errno == ESRCH;  // gone already
+  boost::asio::posix::stream_descriptor pidfd(spindle::this_loop().io_context(), fd);
+  return spindle::move_on_after(limit, [&] {
+           pidfd.async_wait(boost::asio::posix::stream_descriptor::wait_read, spindle::use_fiber);
+         }).has_value();
 }
 
 // Cancels `t` once it has parked (spawn is lazy: one yield lets it run up to its first park).
@@ -365,6 +378,121 @@ TEST_CASE("exec and streams need no fiber of their own: the loop stays free mean
     CHECK(p.wait() == 0);
   });
   CHECK(rec.str() == "other ran, main writes");
+}
+
+TEST_CASE("read_all: every byte until end of stream, what an earlier read left buffered first") {
+  const std::size_t fds = spindle_test::open_fd_count();
+  spindle::run([] {
+    auto p = spindle::shell("printf 'one\\ntwo\\nthree'; printf err >&2");
+    CHECK(p.stdout_().read_line() == "one\n");
+    CHECK(p.stdout_().read_all() == "two\nthree");
+    CHECK(p.stdout_().read_all() == "");  // at end of stream, and again
+    CHECK(p.stderr_().read_all() == "err");
+    CHECK(p.wait() == 0);
+
+    auto big = spindle::shell("head -c 3000000 /dev/zero | tr '\\0' z");
+    CHECK(big.stdout_().read_all() == std::string(3000000, 'z'));
+    CHECK(big.wait() == 0);
+  });
+  CHECK(spindle_test::open_fd_count() == fds);
+}
+
+TEST_CASE("communicate cut by a timeout: what it read stays buffered; a later call gets it") {
+  const std::size_t fds = spindle_test::open_fd_count();
+  pid_t pid = 0;
+  spindle::run(spindle_test::io_virtual(), [&] {
+    // stdout is written first: once "ready" is read from stderr, both outputs are in the pipes.
+    auto p = spindle::shell("printf partial-out; printf 'ready\\npartial-err' >&2; exec sleep 30",
+                            {.stdin_ = spindle::DevNull});
+    pid = p.pid();
+    CHECK(p.stderr_().read_line() == "ready\n");
+    spindle_test::Stopwatch clock;
+    CHECK_THROWS_AS(spindle::timeout(2s, [&] { p.communicate(); }), spindle::TimeoutError);
+    CHECK(clock.elapsed() == 2s);
+    CHECK(!p.returncode().has_value());  // the child still runs
+    CHECK(p.stdout_().buffered() == std::string("partial-out").size());  // read by communicate
+    p.kill();
+    auto [out, err] = p.communicate();
+    CHECK(out == "partial-out");
+    CHECK(err == "partial-err");
+    CHECK(p.wait() == -SIGKILL);
+  });
+  CHECK(reaped(pid));
+  CHECK(spindle_test::open_fd_count() == fds);
+}
+
+TEST_CASE("new_session: the child leads a new session; kill() takes its group, grandchild too") {
+  const std::size_t fds = spindle_test::open_fd_count();
+  pid_t pid = 0;
+  spindle::run([&] {
+    // The shell's sleep is our grandchild; "$!" tells its pid.
+    auto p = spindle::shell("sleep 3 & echo $!; wait; echo x", {.new_session = true});
+    pid = p.pid();
+    const pid_t grandchild = std::stoi(p.stdout_().read_line());
+    CHECK(::getsid(pid) == pid);
+    CHECK(::getpgid(pid) == pid);
+    CHECK(::getpgid(grandchild) == pid);
+    p.kill();
+    CHECK(p.wait() == -SIGKILL);
+    CHECK(exits_within(grandchild, 2s));
+    CHECK(p.stdout_().read_all() == "");  // no "x": the shell never got past wait
+  });
+  CHECK(reaped(pid));
+  CHECK(spindle_test::open_fd_count() == fds);
+}
+
+TEST_CASE("process_group 0: a new group led by the child, our session; terminate() takes it all") {
+  pid_t pid = 0;
+  spindle::run([&] {
+    auto p = spindle::exec({"/bin/sh", "-c", "sleep 3 & echo $!; wait"}, {.process_group = 0});
+    pid = p.pid();
+    const pid_t grandchild = std::stoi(p.stdout_().read_line());
+    CHECK(::getpgid(pid) == pid);
+    CHECK(::getsid(pid) == ::getsid(0));
+    CHECK(::getpgid(grandchild) == pid);
+    p.terminate();
+    CHECK(p.wait() == -SIGTERM);
+    CHECK(exits_within(grandchild, 2s));
+  });
+  CHECK(reaped(pid));
+}
+
+TEST_CASE("process_group of another child: it joins that group and is signalled alone") {
+  spindle::run([] {
+    auto leader = spindle::exec({"/bin/sleep", "30"}, {.process_group = 0});
+    auto member = spindle::exec({"/bin/sleep", "30"}, {.process_group = leader.pid()});
+    CHECK(::getpgid(member.pid()) == leader.pid());
+    member.kill();
+    CHECK(member.wait() == -SIGKILL);
+    CHECK(!leader.poll().has_value());  // the group's leader was not signalled
+    leader.kill();
+    CHECK(leader.wait() == -SIGKILL);
+  });
+}
+
+TEST_CASE("session options misused: std::invalid_argument; a group that does not exist: EPERM") {
+  spindle::run([] {
+    auto message = [](spindle::ProcessOptions options) -> std::string {
+      try {
+        spindle::exec({"/bin/true"}, std::move(options));
+      } catch (const std::invalid_argument& e) {
+        return e.what();
+      }
+      return "started";
+    };
+    CHECK(message({.new_session = true, .process_group = 0}) ==
+          "exec: new_session and process_group exclude each other");
+    CHECK(message({.process_group = -3}) == "exec: process_group -3 is negative");
+    // Process group ids are below pid_max, at most 2^22: no group has this one.
+    try {
+      spindle::exec({"/bin/true"}, {.process_group = 4194304});
+      FAIL("exec did not throw");
+    } catch (const boost::system::system_error& e) {
+      CHECK(e.code().value() == EPERM);
+      CHECK(std::string(e.what()) ==
+            "exec \"/bin/true\" (process_group 4194304): Operation not permitted");
+    }
+  });
 }
 
 }  // TEST_SUITE

@@ -90,4 +90,15 @@ TEST_CASE("SIGTERM: the in-flight request finishes, new connections are refused,
   CHECK(server.wait_exit() == 0);
 }
 
+TEST_CASE("--port outside 0-65535 or not a number: a message naming it, exit status 2") {
+  const char* path = std::getenv("ECHO_SERVER");
+  REQUIRE_MESSAGE(path != nullptr, "ECHO_SERVER is not set (run through meson test)");
+  for (const std::string bad : {"70000", "-1", "80x", ""}) {
+    const auto r = spindle_test::run_child({path, "--port=" + bad});
+    CHECK(r.exited_with(2));
+    CHECK(r.output.starts_with(std::string(path) + ": --port: '" + bad +
+                               "' is not a port number (0-65535)\n"));
+  }
+}
+
 }  // TEST_SUITE
