@@ -24,6 +24,7 @@ class TcpStream : public BufferedStream<boost::asio::ip::tcp::socket> {
 
 struct ConnectOptions {
   // RFC 8305's "connection attempt delay" (Trio's and asyncio's happy_eyeballs_delay).
+  // Duration::max(): each attempt waits for the previous one to fail; ≤ 0: all start at once.
   Duration happy_eyeballs_delay = std::chrono::milliseconds(250);
 };
 

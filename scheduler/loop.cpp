@@ -125,11 +125,12 @@ TimerHandle Loop::call_at(TimePoint when, std::function<void()> fn) {
   c->has_deadline = true;
   TimerHandle h(c);
   timers_.arm(c->timer, when);  // the heap keeps the initial reference
+  if (!c->timer.armed()) c->release();  // when = never: only the handles keep it
   return h;
 }
 
 TimerHandle Loop::call_later(Duration delay, std::function<void()> fn) {
-  return call_at(time() + std::max(delay, Duration::zero()), std::move(fn));
+  return call_at(saturating_add(time(), std::max(delay, Duration::zero())), std::move(fn));
 }
 
 void Loop::call_soon_threadsafe(std::function<void()> fn) {
@@ -285,7 +286,9 @@ bool Loop::fire_due_timers() {
 // Waits up to `real` (wall time) for one reactor event; false if none came.
 bool Loop::wait_reactor_for(Duration real) {
   trim_stacks_if_due();
-  if (reactor_->io.run_one_for(real) == 0) return false;
+  // Asio's run_one_for(real) adds `real` to now() unchecked: Duration::max() would overflow.
+  const auto until = saturating_add(std::chrono::steady_clock::now(), real);
+  if (reactor_->io.run_one_until(until) == 0) return false;
   reactor_->io.poll();
   return true;
 }

@@ -28,7 +28,8 @@ struct RunOptions {
   std::size_t stack_size = 0;  // default fiber stack in bytes; 0 = 128 KiB
   // Virtual clock only (Trio's autojump_threshold): also jump while I/O is outstanding, once the
   // reactor has been quiet for this long in real time. Unset: time never jumps while I/O is
-  // pending. Tests with real sockets and timeouts set a few milliseconds.
+  // pending. Tests with real sockets and timeouts set a few milliseconds. Duration::max() is
+  // the same as unset; ≤ 0 jumps as soon as the reactor has nothing ready.
   std::optional<Duration> autojump_threshold = std::nullopt;
 };
 
@@ -78,7 +79,13 @@ class Loop {
   // Plain callbacks run on the loop, in the ready queue's FIFO order, not in a fiber: they must not
   // park. An exception escaping one is logged.
   TimerHandle call_soon(std::function<void()> fn);
+  // A delay ≤ 0 runs fn as soon as call_soon would; Duration::max(), hours::max() or
+  // TimePoint::max() never run it (the handle still says when() == TimePoint::max()).
   TimerHandle call_later(Duration delay, std::function<void()> fn);
+  template <class Rep, class Period>
+  TimerHandle call_later(std::chrono::duration<Rep, Period> delay, std::function<void()> fn) {
+    return call_later(to_duration(delay), std::move(fn));
+  }
   TimerHandle call_at(TimePoint when, std::function<void()> fn);
   // The only entry point that is safe from another thread. On a closed loop → std::logic_error.
   void call_soon_threadsafe(std::function<void()> fn);

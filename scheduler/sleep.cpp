@@ -32,10 +32,7 @@ void sleep_until(TimePoint deadline) {
   park(w, deadline);
 }
 
-void sleep(Duration d) {
-  if (d <= Duration::zero()) return yield_now();
-  sleep_until(this_loop().time() + d);
-}
+void sleep(Duration d) { sleep_until(*detail::deadline_after(d)); }
 
 }  // namespace spindle
 
@@ -45,6 +42,6 @@ std::optional<TimePoint> deadline_after(std::optional<Duration> d) {
   Loop* running = t_running_loop;
   Loop& loop = running ? *running : this_loop();
   if (*d <= Duration::zero()) return loop.time_lower_bound();  // already expired, as asyncio
-  return loop.time() + *d;
+  return saturating_add(loop.time(), *d);
 }
 }  // namespace spindle::detail

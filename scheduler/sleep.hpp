@@ -1,5 +1,6 @@
 #pragma once
-// Time-based parking. All are cancellation points; negative durations behave as zero (asyncio).
+// Time-based parking. All are cancellation points; negative durations behave as zero (asyncio);
+// a deadline past the clock's end (Duration::max(), TimePoint::max()) parks until cancelled.
 #include <utility>
 
 #include "scheduler/clock.hpp"
@@ -15,15 +16,16 @@ void raise_if_cancelled();
 
 void sleep_until(TimePoint deadline);
 void sleep(Duration d);
-// Any chrono duration (e.g. std::chrono::duration<double>), rounded up to whole nanoseconds.
+// Any chrono duration (e.g. std::chrono::duration<double>), rounded up to whole nanoseconds and
+// saturated (to_duration): sleep(hours::max()) parks until cancelled.
 template <class Rep, class Period>
 void sleep(std::chrono::duration<Rep, Period> d) {
-  sleep(std::chrono::ceil<Duration>(d));
+  sleep(to_duration(d));
 }
 
 template <class Rep, class Period, class T>
 T sleep(std::chrono::duration<Rep, Period> d, T value) {
-  sleep(std::chrono::ceil<Duration>(d));
+  sleep(to_duration(d));
   return value;
 }
 

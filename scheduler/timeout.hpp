@@ -16,6 +16,7 @@ class Timeout {
   explicit Timeout(CancelScope& s) : scope_(s) {}
   std::optional<TimePoint> when() const { return scope_.deadline; }
   // Moves the deadline (earlier, later, or std::nullopt for none); takes effect at once.
+  // TimePoint::max() never fires; a time point in the past fires at the next cancellation point.
   void reschedule(std::optional<TimePoint> when) { scope_.deadline = when; }
   // True from the moment the deadline fired.
   bool expired() const { return scope_.deadline_hit(); }
@@ -37,11 +38,13 @@ decltype(auto) call_with_timeout(F& body, Timeout& t) {
 template <class F>
 using TimeoutResult = std::remove_cvref_t<decltype(call_with_timeout(std::declval<F&>(),
                                                                     std::declval<Timeout&>()))>;
+// The running loop's now() + d, saturated (TimePoint::max(): never); d ≤ 0 → already expired.
 std::optional<TimePoint> deadline_after(std::optional<Duration> d);
 }  // namespace detail
 
 // Runs body (callable with no arguments or with Timeout&) with a deadline; if the deadline
-// cancels it, throws TimeoutError. std::nullopt = no deadline (yet).
+// cancels it, throws TimeoutError. std::nullopt = no deadline (yet). Durations saturate (see
+// scheduler/clock.hpp): timeout(hours::max(), body) never fires, a negative one has expired.
 template <class F>
 auto timeout_at(std::optional<TimePoint> deadline, F&& body) {
   using R = detail::TimeoutResult<F>;
@@ -59,8 +62,7 @@ auto timeout(std::optional<Duration> d, F&& body) {
 }
 template <class Rep, class Period, class F>
 auto timeout(std::chrono::duration<Rep, Period> d, F&& body) {
-  return timeout(std::optional<Duration>(std::chrono::duration_cast<Duration>(d)),
-                 std::forward<F>(body));
+  return timeout(std::optional<Duration>(to_duration(d)), std::forward<F>(body));
 }
 
 // Like timeout() but a deadline is not an error: the result is empty when it hit.
@@ -73,8 +75,7 @@ auto move_on_at(std::optional<TimePoint> deadline, F&& body) {
 }
 template <class Rep, class Period, class F>
 auto move_on_after(std::chrono::duration<Rep, Period> d, F&& body) {
-  return move_on_at(detail::deadline_after(std::chrono::duration_cast<Duration>(d)),
-                    std::forward<F>(body));
+  return move_on_at(detail::deadline_after(to_duration(d)), std::forward<F>(body));
 }
 
 // Runs f inline where the caller's cancellation cannot reach it; a cancellation that arrived

@@ -5,6 +5,7 @@ namespace spindle::detail {
 void TimerHeap::arm(TimerNode& n, TimePoint deadline) {
   if (n.armed()) disarm(n);
   n.deadline = deadline;
+  if (deadline == TimePoint::max()) return;  // never due
   n.seq = next_seq_++;
   heap_.push_back(&n);
   n.index = heap_.size() - 1;

@@ -6,6 +6,7 @@
 #include <memory>
 #include <optional>
 #include <ranges>
+#include <utility>
 #include <vector>
 
 #include "scheduler/task.hpp"
@@ -77,6 +78,11 @@ auto as_completed(Range&& tasks, std::optional<Duration> timeout = std::nullopt)
   return AsCompleted<typename T::value_type>(
       std::vector<T>(std::ranges::begin(tasks), std::ranges::end(tasks)),
       detail::deadline_after(timeout));
+}
+// Any chrono duration, saturated (to_duration): as_completed(tasks, hours::max()) never times out.
+template <std::ranges::range Range, class Rep, class Period>
+auto as_completed(Range&& tasks, std::chrono::duration<Rep, Period> timeout) {
+  return as_completed(std::forward<Range>(tasks), std::optional<Duration>(to_duration(timeout)));
 }
 
 }  // namespace spindle

@@ -2,15 +2,14 @@
 
 #include <stdexcept>
 
-#include "scheduler/loop.hpp"
+#include "scheduler/timeout.hpp"
 #include "sync/detail/completion_watch.hpp"
 
 namespace spindle::detail {
 
 void wait_tasks(const std::vector<TaskBase*>& tasks, const WaitOptions& opts) {
   if (tasks.empty()) throw std::invalid_argument("spindle::wait: the set of tasks is empty");
-  std::optional<TimePoint> deadline;
-  if (opts.timeout) deadline = this_loop().time() + std::max(*opts.timeout, Duration::zero());
+  const std::optional<TimePoint> deadline = deadline_after(opts.timeout);
   CompletionWatch watch(tasks);
   watch.wait_until(
       [&](const CompletionWatch& w) {

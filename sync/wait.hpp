@@ -15,7 +15,7 @@ namespace spindle {
 enum class ReturnWhen { all_completed, first_completed, first_exception };
 
 struct WaitOptions {
-  std::optional<Duration> timeout;
+  std::optional<Duration> timeout;  // Duration::max(): none; ≤ 0: return at once
   ReturnWhen return_when = ReturnWhen::all_completed;
 };
 

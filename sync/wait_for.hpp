@@ -1,7 +1,8 @@
 #pragma once
 // asyncio.wait_for(): the work's result, or TimeoutError once the deadline has cancelled and
 // reaped the work. If the cancelled work ends with an exception other than CancelledError, that
-// exception propagates instead. Cancelling the caller cancels the work too.
+// exception propagates instead. Cancelling the caller cancels the work too. Durations saturate
+// (scheduler/clock.hpp): wait_for(hours::max(), f) never times out.
 #include <optional>
 #include <type_traits>
 #include <utility>
@@ -29,8 +30,7 @@ auto wait_for(std::chrono::duration<Rep, Period> d, F&& f) {
 template <class Rep, class Period, class R>
 R wait_for(std::chrono::duration<Rep, Period> d, const Task<R>& task) {
   const bool in_time =
-      detail::join_or_cancel(*task.get_base(), detail::deadline_after(
-                                                   std::chrono::duration_cast<Duration>(d)));
+      detail::join_or_cancel(*task.get_base(), detail::deadline_after(to_duration(d)));
   if (!in_time && task.cancelled()) throw TimeoutError("wait_for: the deadline passed");
   return task.result();
 }

@@ -2,7 +2,8 @@
 // The loop's timers: an intrusive binary min-heap ordered by (deadline, arming order). Nodes live
 // in their owners (a parked fiber's stack, a cancel scope, a callback) and know their heap slot, so
 // disarming is O(log n) in general and O(1) for the common case of a timeout that never fired and
-// is still the newest, deepest node.
+// is still the newest, deepest node. A node armed for TimePoint::max() ("never") stays out of the
+// heap: it can never be due, and the virtual clock must not jump to it.
 #include <cstddef>
 #include <cstdint>
 #include <vector>

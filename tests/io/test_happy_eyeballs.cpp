@@ -107,6 +107,25 @@ TEST_CASE("the delay is open_connection's happy_eyeballs_delay; one address conn
   });
 }
 
+TEST_CASE("delay Duration::max(): the next attempt waits for a failure; a negative delay is 0") {
+  spindle::run(spindle_test::io_virtual(), [] {
+    HangingListener hanging;
+    auto good = TcpListener::bind("127.0.0.1", 0);
+    const std::vector<tcp::endpoint> endpoints{hanging.endpoint(), good.local_endpoint()};
+    Stopwatch clock;
+    CHECK_THROWS_AS(spindle::timeout(1h, [&] {
+                      spindle::detail::connect_first(endpoints, spindle::Duration::max(), "127.0.0.1");
+                    }),
+                    spindle::TimeoutError);
+    CHECK(clock.elapsed() == 1h);  // the good address was never tried
+    CHECK(live_attempts() == 0);
+    Stopwatch again;
+    tcp::socket s = spindle::detail::connect_first(endpoints, spindle::Duration::min(), "127.0.0.1");
+    CHECK(again.elapsed() == 0ns);
+    CHECK(s.remote_endpoint() == good.local_endpoint());
+  });
+}
+
 TEST_CASE("all failed: what() names host, port and each address's error; code() is the first's") {
   spindle::run(spindle_test::io_virtual(), [] {
     const std::uint16_t port = closed_port();
