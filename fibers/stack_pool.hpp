@@ -5,11 +5,16 @@
 // slab's mapping, so a million stacks cost a few thousand mappings. Older kernels fall back to
 // mprotect, which splits mappings and so runs into vm.max_map_count near 30,000 stacks; past that
 // the pool warns once and hands out unguarded stacks rather than failing.
+//
+// A pool belongs to its thread and dies with it; its slabs then go back to the kernel (madvise) and
+// are reused by the next pool of the same stack size, so short-lived threads do not accumulate
+// memory or mappings.
 #include <cstddef>
 #include <cstdint>
 #include <deque>
 #include <map>
 #include <memory>
+#include <utility>
 #include <vector>
 
 namespace spindle::fibers {
@@ -63,6 +68,7 @@ class StackPool {
 
  private:
   static std::map<std::size_t, std::unique_ptr<StackPool>>& pools();
+  std::pair<std::uint32_t, std::size_t> obtain_slab();
   void add_slab();
 
   std::size_t stack_size_;
