@@ -184,6 +184,13 @@ void StackPool::trim_all_idle() noexcept {
   for (auto& [size, pool] : pools()) pool->trim();
 }
 
+bool StackPool::any_untrimmed() noexcept {
+  for (auto& [size, pool] : pools()) {
+    if (pool->untrimmed()) return true;
+  }
+  return false;
+}
+
 StackPoolStats StackPool::stats() const {
   return {in_use_, free_.size(), slabs_.size(), unguarded_, g_guard_mode};
 }

@@ -53,6 +53,8 @@ class StackPool {
   // Gives back the memory of stacks that stayed unused in the pool since the previous trim (the
   // loop calls this when idle, at most about once a second). Hot stacks keep their pages.
   void trim() noexcept;
+  // Some free stack may still hold pages: trim() has something left to give back.
+  bool untrimmed() const noexcept { return free_.size() > clean_; }
   // Records which fiber runs on `s`, so a stack overflow can be reported by name.
   static void set_owner(const Stack& s, const Fiber* f) noexcept { *s.owner = f; }
 
@@ -65,6 +67,8 @@ class StackPool {
   static GuardMode guard_mode();
   // trim() on every pool of this thread.
   static void trim_all_idle() noexcept;
+  // untrimmed() of some pool of this thread.
+  static bool any_untrimmed() noexcept;
 
  private:
   static std::map<std::size_t, std::unique_ptr<StackPool>>& pools();
