@@ -11,6 +11,7 @@
 #include <mutex>
 
 #include "fibers/detail/slab_registry.hpp"
+#include "fibers/fatal.hpp"
 #include "fibers/fiber.hpp"
 
 namespace spindle::fibers::detail {
@@ -91,7 +92,9 @@ void on_segv(int sig, siginfo_t* info, void* ctx) {
 std::uint32_t register_slab(const SlabRecord& r) {
   std::lock_guard lock(g_register_mutex);
   const std::uint32_t i = g_slab_count.load(std::memory_order_relaxed);
-  if (i >= kMaxSlabs) std::abort();  // 65,536 slabs of 32 MiB: far beyond any address space use
+  // 65,536 slabs of 32 MiB = 2 TiB of stacks; slabs of ended threads are reused, so only that many
+  // stacks in use at once get here.
+  if (i >= kMaxSlabs) fatal("out of fiber stack slabs: 65,536 slabs are mapped");
   g_slabs[i] = r;
   g_slab_count.store(i + 1, std::memory_order_release);
   return i;

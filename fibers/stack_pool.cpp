@@ -9,8 +9,10 @@
 #include <cstring>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <new>
 #include <string_view>
+#include <vector>
 
 #include "fibers/detail/slab_registry.hpp"
 
@@ -58,6 +60,25 @@ bool install_guard(std::byte* page) {
   return false;
 }
 
+// A slab whose thread ended, kept for the next pool with the same stride: slabs are never unmapped
+// (the overflow registry may point into them), so without reuse every thread would keep its own,
+// and the registry's 65,536 entries would run out after as many threads.
+struct SpareSlab {
+  std::size_t stride;
+  std::uint32_t index;     // in the slab registry
+  std::size_t fresh_from;  // slots [fresh_from, slots) never had their guard page installed
+};
+
+struct SpareSlabs {
+  std::mutex mutex;
+  std::vector<SpareSlab> slabs;
+};
+
+SpareSlabs& spare_slabs() {
+  static auto* spares = new SpareSlabs;  // never destroyed: threads may end during static destruction
+  return *spares;
+}
+
 }  // namespace
 
 StackPool::StackPool(std::size_t stack_size) {
@@ -70,21 +91,53 @@ StackPool::StackPool(std::size_t stack_size) {
   detail::install_overflow_handler();
 }
 
-StackPool::~StackPool() = default;  // slabs stay mapped: the overflow registry may point into them
+// Slabs stay mapped (the overflow registry may point into them); once every stack is back, their
+// pages go to the kernel and the slabs to the next pool of this stride. A stack still in use (a
+// fiber never reaped) keeps its slabs out of reuse.
+StackPool::~StackPool() {
+  if (in_use_ > 0 || slabs_.empty()) return;
+  // Only the newest slab can hold fresh slots (a slab is added when free_ is empty, and fresh
+  // slots are handed out in address order), and they are its highest ones.
+  std::size_t fresh = 0;
+  for (const FreeSlot& f : free_) fresh += f.owner_and_fresh & 1u;
+  std::lock_guard lock(spare_slabs().mutex);
+  for (std::uint32_t index : slabs_) {
+    const detail::SlabRecord& r = detail::slab(index);
+    madvise(r.base, r.stride * r.slots, MADV_DONTNEED);  // keeps MADV_GUARD_INSTALL guards
+    const std::size_t fresh_from = index == slabs_.back() ? slot_count_ - fresh : slot_count_;
+    spare_slabs().slabs.push_back({stride_, index, fresh_from});
+  }
+}
 
-void StackPool::add_slab() {
+// A spare slab of this stride (its index and first fresh slot), or a new one.
+std::pair<std::uint32_t, std::size_t> StackPool::obtain_slab() {
+  {
+    SpareSlabs& spares = spare_slabs();
+    std::lock_guard lock(spares.mutex);
+    for (auto it = spares.slabs.begin(); it != spares.slabs.end(); ++it) {
+      if (it->stride != stride_) continue;
+      const std::pair found{it->index, it->fresh_from};
+      spares.slabs.erase(it);
+      return found;
+    }
+  }
   const std::size_t bytes = stride_ * slot_count_;
   void* mem = mmap(nullptr, bytes, PROT_READ | PROT_WRITE,
                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
   if (mem == MAP_FAILED) throw std::bad_alloc();
-  auto* base = static_cast<std::byte*>(mem);
   // The owner table lives as long as the process: the overflow handler may read it any time.
   const Fiber** owners = std::make_unique<const Fiber*[]>(slot_count_).release();
-  slabs_.push_back(detail::register_slab({base, stride_, slot_count_, owners}));
+  return {detail::register_slab({static_cast<std::byte*>(mem), stride_, slot_count_, owners}), 0};
+}
+
+void StackPool::add_slab() {
+  const auto [index, fresh_from] = obtain_slab();
+  slabs_.push_back(index);
+  const detail::SlabRecord& r = detail::slab(index);
   // Slots are handed out from the back of free_, lowest address first.
   for (std::size_t i = slot_count_; i-- > 0;) {
-    std::byte* guard = base + i * stride_;
-    free_.push_back(pack(Stack{guard + page_size(), stack_size_, &owners[i], true}));
+    std::byte* guard = r.base + i * stride_;
+    free_.push_back(pack(Stack{guard + page_size(), stack_size_, &r.owners[i], i >= fresh_from}));
   }
 }
 
@@ -129,6 +182,13 @@ void StackPool::trim() noexcept {
 
 void StackPool::trim_all_idle() noexcept {
   for (auto& [size, pool] : pools()) pool->trim();
+}
+
+bool StackPool::any_untrimmed() noexcept {
+  for (auto& [size, pool] : pools()) {
+    if (pool->untrimmed()) return true;
+  }
+  return false;
 }
 
 StackPoolStats StackPool::stats() const {

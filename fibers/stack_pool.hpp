@@ -5,11 +5,16 @@
 // slab's mapping, so a million stacks cost a few thousand mappings. Older kernels fall back to
 // mprotect, which splits mappings and so runs into vm.max_map_count near 30,000 stacks; past that
 // the pool warns once and hands out unguarded stacks rather than failing.
+//
+// A pool belongs to its thread and dies with it; its slabs then go back to the kernel (madvise) and
+// are reused by the next pool of the same stack size, so short-lived threads do not accumulate
+// memory or mappings.
 #include <cstddef>
 #include <cstdint>
 #include <deque>
 #include <map>
 #include <memory>
+#include <utility>
 #include <vector>
 
 namespace spindle::fibers {
@@ -48,6 +53,8 @@ class StackPool {
   // Gives back the memory of stacks that stayed unused in the pool since the previous trim (the
   // loop calls this when idle, at most about once a second). Hot stacks keep their pages.
   void trim() noexcept;
+  // Some free stack may still hold pages: trim() has something left to give back.
+  bool untrimmed() const noexcept { return free_.size() > clean_; }
   // Records which fiber runs on `s`, so a stack overflow can be reported by name.
   static void set_owner(const Stack& s, const Fiber* f) noexcept { *s.owner = f; }
 
@@ -60,9 +67,12 @@ class StackPool {
   static GuardMode guard_mode();
   // trim() on every pool of this thread.
   static void trim_all_idle() noexcept;
+  // untrimmed() of some pool of this thread.
+  static bool any_untrimmed() noexcept;
 
  private:
   static std::map<std::size_t, std::unique_ptr<StackPool>>& pools();
+  std::pair<std::uint32_t, std::size_t> obtain_slab();
   void add_slab();
 
   std::size_t stack_size_;

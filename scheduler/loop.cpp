@@ -4,6 +4,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include <algorithm>
 #include <cstdlib>
 #include <sstream>
 #include <stdexcept>
@@ -298,11 +299,22 @@ bool Loop::poll_reactor() {
   return reactor_->io.poll() > 0;
 }
 
+// A stack is given back after it stayed free for a whole interval, so after a burst of fibers the
+// second trim returns them all: the idle loop wakes for those trims, then waits as long as it likes.
+constexpr Duration kTrimInterval = std::chrono::seconds(1);
+
 void Loop::trim_stacks_if_due() {
-  const auto t = std::chrono::steady_clock::now();
-  if (t - last_trim_ < std::chrono::seconds(1)) return;
+  const TimePoint t = time();
+  if (t - last_trim_ < kTrimInterval) return;
   last_trim_ = t;
   fibers::StackPool::trim_all_idle();
+}
+
+// `until`, or sooner if a trim will be due before it with stacks left to give back.
+std::optional<TimePoint> Loop::until_next_trim(std::optional<TimePoint> until) const {
+  if (!fibers::StackPool::any_untrimmed()) return until;
+  const TimePoint trim_at = last_trim_ + kTrimInterval;
+  return until ? std::min(*until, trim_at) : trim_at;
 }
 
 void Loop::wait_reactor(std::optional<TimePoint> until) {
@@ -345,15 +357,15 @@ void Loop::drive(detail::TaskBase& main) {
     if (external) {
       std::optional<TimePoint> until;
       if (!timers_.empty() && clock_ == ClockKind::real) until = timers_.earliest();
-      wait_reactor(until);
+      wait_reactor(clock_ == ClockKind::real ? until_next_trim(until) : until);
       continue;
     }
     if (!timers_.empty()) {
       if (clock_ == ClockKind::virtual_time) {
         trim_stacks_if_due();
-        virtual_now_ = std::max(virtual_now_, timers_.earliest());
+        virtual_now_ = std::max(virtual_now_, *until_next_trim(timers_.earliest()));
       } else {
-        wait_reactor(timers_.earliest());
+        wait_reactor(until_next_trim(timers_.earliest()));
       }
       continue;
     }

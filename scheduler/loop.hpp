@@ -179,6 +179,7 @@ class Loop {
   void debug_check_slow(detail::TaskBase& t);
   [[gnu::noinline]] void suspend_slow(detail::TaskBase* self, detail::Runnable* next);
   void trim_stacks_if_due();
+  std::optional<TimePoint> until_next_trim(std::optional<TimePoint> until) const;
   void debug_note_resumed() noexcept;
 
   detail::TaskBase* current_ = nullptr;
@@ -206,7 +207,7 @@ class Loop {
   std::size_t live_count_ = 0;
   std::uint64_t task_ids_ = 0;
   std::chrono::steady_clock::time_point debug_resumed_at_{};
-  std::chrono::steady_clock::time_point last_trim_{};
+  TimePoint last_trim_{};  // on the loop's clock, so the virtual clock can jump to trims
   struct Reactor;
   std::unique_ptr<Reactor> reactor_;
   struct SignalHandlers;  // scheduler/signal_handlers.cpp; closed in close(), before the reactor

@@ -1,7 +1,8 @@
 #include "scheduler/wait_queue.hpp"
 
-#include <cassert>
+#include <string>
 
+#include "fibers/fatal.hpp"
 #include "scheduler/detail/running.hpp"
 #include "scheduler/detail/task_base.hpp"
 #include "scheduler/loop.hpp"
@@ -52,7 +53,22 @@ void wake(Waiter& w, WakeReason reason) {
   if (w.task_) w.task_->loop->make_ready(*w.task_);
 }
 
-WaitQueue::~WaitQueue() { assert(head_ == nullptr && "WaitQueue destroyed with fibers parked on it"); }
+WaitQueue::~WaitQueue() {
+  if (head_) [[unlikely]] destroyed_with_waiters();
+}
+
+void WaitQueue::destroyed_with_waiters() const noexcept {
+  std::string why = std::string(owner_) + " destroyed while " + std::to_string(size_) +
+                    (size_ == 1 ? " fiber is" : " fibers are") + " parked on it:";
+  for_each([&](const Waiter& w) {
+    why += w.task_ ? " '" + w.task_->display_name() + "' (id " + std::to_string(w.task_->id) + ")"
+                   : std::string(" (not parked yet)");
+    why += std::string(" in ") + w.what_ + ";";
+  });
+  why.back() = '.';
+  why += " Keep a primitive alive until every fiber waiting on it has been woken or has ended.";
+  fibers::fatal(why);
+}
 
 WakeReason WaitQueue::wait(Waiter& w, std::optional<TimePoint> deadline) {
   push(w);

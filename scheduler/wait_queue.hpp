@@ -62,9 +62,12 @@ WakeReason park(Waiter& w, std::optional<TimePoint> deadline = std::nullopt);
 void wake(Waiter& w, WakeReason reason = WakeReason::notified);
 
 // An intrusive FIFO of waiters. Does no allocation; not thread-safe (loop thread only).
+// Destroying it while fibers are parked on it is fatal in every build: their Waiters would point
+// into freed memory. It prints the owner (the primitive's type) and the parked fibers, then aborts.
 class WaitQueue {
  public:
-  WaitQueue() = default;
+  // `owner` names the primitive this queue belongs to ("Queue", "Event"); it must outlive the queue.
+  explicit WaitQueue(const char* owner = "WaitQueue") noexcept : owner_(owner) {}
   ~WaitQueue();
   WaitQueue(const WaitQueue&) = delete;
   WaitQueue& operator=(const WaitQueue&) = delete;
@@ -87,9 +90,12 @@ class WaitQueue {
   }
 
  private:
+  [[noreturn]] void destroyed_with_waiters() const noexcept;
+
   Waiter* head_ = nullptr;
   Waiter* tail_ = nullptr;
   std::size_t size_ = 0;
+  const char* owner_;
 };
 
 }  // namespace spindle

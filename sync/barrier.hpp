@@ -37,7 +37,7 @@ class Barrier {
  private:
   void break_waiters();
 
-  WaitQueue waiters_;
+  WaitQueue waiters_{"Barrier"};
   std::size_t parties_;
   bool broken_ = false;
 };

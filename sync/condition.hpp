@@ -41,7 +41,7 @@ class Condition {
   std::size_t waiting() const { return waiters_.size(); }
 
  private:
-  WaitQueue waiters_;
+  WaitQueue waiters_{"Condition"};
 };
 
 }  // namespace spindle

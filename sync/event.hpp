@@ -22,7 +22,7 @@ class Event {
   std::size_t waiting() const { return waiters_.size(); }
 
  private:
-  WaitQueue waiters_;
+  WaitQueue waiters_{"Event"};
   bool set_ = false;
 };
 

@@ -50,7 +50,7 @@ class FutureCore {
   State state_ = State::pending;
   std::exception_ptr error_;
   std::string cancel_message_;
-  WaitQueue waiters_;
+  WaitQueue waiters_{"Future"};
   std::vector<std::function<void()>> callbacks_;
 };
 

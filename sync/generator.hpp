@@ -50,8 +50,8 @@ class GeneratorCore {
   Task<void> task_;
 
  private:
-  WaitQueue consumer_;
-  WaitQueue producer_;
+  WaitQueue consumer_{"Generator"};
+  WaitQueue producer_{"Generator"};
   bool started_ = false;
   bool finished_ = false;
 };

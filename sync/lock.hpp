@@ -27,7 +27,7 @@ class Lock {
   std::size_t waiting() const { return permits_.waiting(); }
 
  private:
-  detail::Permits permits_{1};
+  detail::Permits permits_{1, "Lock"};
   detail::TaskBase* owner_ = nullptr;  // nullptr while free, or when taken by a loop callback
 };
 

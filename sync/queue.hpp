@@ -45,7 +45,11 @@ namespace detail {
 class QueueCore {
  public:
   QueueCore(const char* name, std::ptrdiff_t maxsize) noexcept
-      : name_(name), maxsize_(maxsize > 0 ? static_cast<std::size_t>(maxsize) : 0) {}
+      : name_(name),
+        maxsize_(maxsize > 0 ? static_cast<std::size_t>(maxsize) : 0),
+        getters_(name),
+        putters_(name),
+        joiners_(name) {}
   QueueCore(const QueueCore&) = delete;
   QueueCore& operator=(const QueueCore&) = delete;
 

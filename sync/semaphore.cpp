@@ -17,10 +17,10 @@ std::size_t checked_value(std::ptrdiff_t value, const char* name) {
 }
 }  // namespace
 
-Semaphore::Semaphore(std::ptrdiff_t value) : permits_(checked_value(value, "Semaphore")) {}
+Semaphore::Semaphore(std::ptrdiff_t value) : permits_(checked_value(value, "Semaphore"), "Semaphore") {}
 
 Semaphore::Semaphore(std::ptrdiff_t value, std::size_t bound, const char* name)
-    : permits_(checked_value(value, name)), bound_(bound), name_(name) {}
+    : permits_(checked_value(value, name), name), bound_(bound), name_(name) {}
 
 void Semaphore::acquire() {
   permits_.acquire(detail::running_task("Semaphore::acquire"), "Semaphore.acquire");

@@ -69,7 +69,7 @@ class TaskGroup {
   void abandon() noexcept;
 
   CancelScope scope_;
-  WaitQueue idle_;
+  WaitQueue idle_{"TaskGroup"};
   std::vector<std::exception_ptr> errors_;
   Child* children_ = nullptr;
   std::size_t live_ = 0;

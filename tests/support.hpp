@@ -6,6 +6,7 @@
 //   LogCapture         — captures what spindle logs through spdlog logger "spindle";
 //   run_child()        — runs a program with stdout+stderr captured, returns how it ended;
 //   open_fd_count()    — this process's open file descriptors (leak checks).
+//   resident_bytes()   — this process's resident memory (RSS).
 #include <doctest/doctest.h>
 #include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/spdlog.h>
@@ -14,6 +15,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -165,6 +167,17 @@ struct ChildResult {
     return killed_by(SIGSEGV);
   }
 };
+
+// This process's resident memory in bytes (/proc/self/statm).
+inline std::size_t resident_bytes() {
+  std::size_t pages = 0, resident = 0;
+  std::FILE* f = std::fopen("/proc/self/statm", "r");
+  REQUIRE(f);
+  const int n = std::fscanf(f, "%zu %zu", &pages, &resident);
+  std::fclose(f);
+  REQUIRE(n == 2);
+  return resident * static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
+}
 
 // How many file descriptors this process has open.
 inline std::size_t open_fd_count() {

@@ -77,7 +77,7 @@ class TaskBase : public Runnable, public fibers::Fiber {
   CancelScope* scope = nullptr;         // innermost scope the fiber is in
   Waiter* waiter = nullptr;             // set while parked
   bool lazy_deadlines = false;          // some scope's deadline waits for the next park
-  WaitQueue joiners;
+  WaitQueue joiners{"Task"};
   std::unique_ptr<std::vector<std::function<void()>>> done_callbacks;  // rarely used
   DoneObserver* observers = nullptr;
   TaskBase* live_prev = nullptr;  // the loop's list of unfinished tasks

@@ -15,7 +15,8 @@ class TaskBase;
 
 class Permits {
  public:
-  explicit Permits(std::size_t n) noexcept : available_(n) {}
+  // `owner` names the primitive built on it ("Lock", "Semaphore"), for WaitQueue's diagnostics.
+  Permits(std::size_t n, const char* owner) noexcept : available_(n), waiters_(owner) {}
 
   // Takes a permit if one is free and nobody queued before the caller. Never parks.
   bool try_acquire() noexcept {
