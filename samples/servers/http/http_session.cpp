@@ -106,6 +106,23 @@ struct Refusal {
   bool head = false;
 };
 
+// http::read_header with `limit` counted over the whole header: Beast applies its header_limit to
+// the bytes of each read, so fields parsed from earlier reads would not count.
+template <class Stream>
+void read_header_within(Stream& stream, beast::flat_buffer& buffer,
+                        http::request_parser<http::string_body>& parser, std::size_t limit,
+                        boost::system::error_code& ec) {
+  std::size_t parsed = 0;
+  while (!parser.is_header_done()) {
+    parsed += http::read_some(stream, buffer, parser, ec);
+    if (ec) return;
+    if (parsed > limit) {
+      ec = http::error::header_limit;
+      return;
+    }
+  }
+}
+
 // Reads one request (its first bytes are in `buffer`) within the limits. Its own frame (as
 // write_response's): the parser and the serializer are never on the fiber's stack together, which
 // keeps the stack pages an idle connection holds down to what one of them needs.
@@ -132,7 +149,7 @@ template <class Stream>
   boost::system::error_code ec;
   try {
     spindle::timeout(options.header_timeout,
-                     [&] { http::read_header(stream, buffer, parser, ec); });
+                     [&] { read_header_within(stream, buffer, parser, options.header_limit, ec); });
   } catch (const spindle::TimeoutError&) {
     return refuse(http::status::request_timeout);
   }
