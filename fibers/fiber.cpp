@@ -8,7 +8,7 @@ constinit thread_local bool detail::t_from_died = false;
 constinit thread_local Fiber* detail::t_unwind_return = nullptr;
 
 Fiber::Fiber() {
-#if defined(__SANITIZE_THREAD__)
+#if SPINDLE_TSAN
   tsan_fiber = __tsan_get_current_fiber();  // the thread's own context until start() says otherwise
 #endif
 }
@@ -17,11 +17,11 @@ Fiber::~Fiber() = default;
 
 namespace detail {
 void annotate_new(Fiber& f) noexcept {
-#if defined(__SANITIZE_ADDRESS__)
+#if SPINDLE_ASAN
   f.asan_bottom = f.stack.bottom;
   f.asan_size = f.stack.size;
 #endif
-#if defined(__SANITIZE_THREAD__)
+#if SPINDLE_TSAN
   f.tsan_fiber = __tsan_create_fiber(0);
 #endif
   (void)f;

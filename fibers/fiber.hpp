@@ -10,6 +10,7 @@
 #include <type_traits>
 #include <utility>
 
+#include "fibers/detail/sanitizers.hpp"
 #include "fibers/stack_pool.hpp"
 
 namespace spindle::fibers {
@@ -24,12 +25,12 @@ struct Fiber {
   // fiber may park inside a catch block while others throw and catch.
   void* eh_caught = nullptr;
   unsigned eh_uncaught = 0;
-#if defined(__SANITIZE_ADDRESS__)
+#if SPINDLE_ASAN
   const void* asan_bottom = nullptr;
   std::size_t asan_size = 0;
   void* asan_fake_stack = nullptr;
 #endif
-#if defined(__SANITIZE_THREAD__)
+#if SPINDLE_TSAN
   void* tsan_fiber = nullptr;
 #endif
 

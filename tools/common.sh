@@ -221,16 +221,13 @@ PY
 
 # configure_fuzz_build: sets build-fuzz/ up for the fuzz targets: clang++-14, ASan + UBSan, and
 # libFuzzer's coverage instrumentation in every translation unit except spindle's own runtime
-# (fuzz/uninstrumented.txt), so the fuzzer steers by the code under test. Two clang 14 flags:
-# -fsized-deallocation (GCC's default; the I/O layer calls sized operator delete) and
-# __SANITIZE_ADDRESS__, GCC's macro, which clang 14 does not define and the ASan annotations of
-# the fiber switch key on.
+# (fuzz/uninstrumented.txt), so the fuzzer steers by the code under test. -fsized-deallocation is
+# GCC's default and not clang 14's (the I/O layer calls sized operator delete).
 configure_fuzz_build() {
   local flags=(
     -fsanitize=fuzzer-no-link
     "-fsanitize-coverage-ignorelist=$SPINDLE_ROOT/fuzz/uninstrumented.txt"
     -fsized-deallocation
-    -D__SANITIZE_ADDRESS__
   )
   CXX=clang++-14 configure_build build-fuzz -Dfuzz=true -Dtests=false -Dsamples=true -Dbench=false \
     -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debugoptimized \

@@ -7,10 +7,10 @@
 // is already back in the pool and the caller owns the rest of its clean-up).
 #include "fibers/fiber.hpp"
 
-#if defined(__SANITIZE_ADDRESS__)
+#if SPINDLE_ASAN
 #include <sanitizer/asan_interface.h>
 #endif
-#if defined(__SANITIZE_THREAD__)
+#if SPINDLE_TSAN
 #include <sanitizer/tsan_interface.h>
 #endif
 
@@ -47,11 +47,11 @@ inline void before_switch(Fiber& from, Fiber& to, bool from_dies) noexcept {
   from.eh_uncaught = eh.uncaught;
   eh.caught = to.eh_caught;
   eh.uncaught = to.eh_uncaught;
-#if defined(__SANITIZE_ADDRESS__)
+#if SPINDLE_ASAN
   __sanitizer_start_switch_fiber(from_dies ? nullptr : &from.asan_fake_stack, to.asan_bottom,
                                  to.asan_size);
 #endif
-#if defined(__SANITIZE_THREAD__)
+#if SPINDLE_TSAN
   __tsan_switch_to_fiber(to.tsan_fiber, 0);
 #endif
   (void)to;
@@ -60,7 +60,7 @@ inline void before_switch(Fiber& from, Fiber& to, bool from_dies) noexcept {
 // Runs first thing after every switch, on the fiber switched to.
 inline Fiber* switched_in(Fiber& self, bc::fcontext_t from_ctx) noexcept {
   Fiber* prev = t_from;
-#if defined(__SANITIZE_ADDRESS__)
+#if SPINDLE_ASAN
   const void* bottom = nullptr;
   std::size_t size = 0;
   __sanitizer_finish_switch_fiber(self.asan_fake_stack, &bottom, &size);
@@ -76,7 +76,7 @@ inline Fiber* switched_in(Fiber& self, bc::fcontext_t from_ctx) noexcept {
     return nullptr;
   }
   t_from_died = false;
-#if defined(__SANITIZE_THREAD__)
+#if SPINDLE_TSAN
   __tsan_destroy_fiber(prev->tsan_fiber);
 #endif
   return prev;

@@ -145,6 +145,32 @@ TEST_CASE("HEAD: the GET answer's headers, Content-Length included, and no body"
   CHECK(answer.ends_with("\r\n\r\n"));
 }
 
+// Found by fuzz/http_request: Beast applies header_limit to each read's bytes, not to the whole
+// header, so the fields parsed from the first read (512 bytes) were not counted.
+TEST_CASE("header limit counts the whole header, also when it arrives over several reads → 431") {
+  ServerProcess server("HTTP_SERVER");
+  std::string request = "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n";
+  while (request.size() < 8 * 1024 + 256) request += "X-Field: " + std::string(90, 'f') + "\r\n";
+  CHECK(status_line(exchange(server.port(), request + "\r\n")) == "HTTP/1.1 431 Request Header Fields Too Large");
+  CHECK(status_line(get_hello(server.port())) == "HTTP/1.1 200 OK");
+}
+
+// Found by fuzz/http_request: a refusal sent its body to HEAD, which a client reads as the
+// start of a next response.
+TEST_CASE("HEAD refused (417, 400, 413): the refusal's headers and no body") {
+  ServerProcess server("HTTP_SERVER");
+  auto refusal = [](std::string_view status, std::size_t length) {
+    return "HTTP/1.1 " + std::string(status) + "\r\nServer: spindle\r\nContent-Type: text/plain\r\n" +
+           "Connection: close\r\nContent-Length: " + std::to_string(length) + "\r\n\r\n";
+  };
+  CHECK(exchange(server.port(), "HEAD / HTTP/1.1\r\nHost: x\r\nExpect: teapot\r\n\r\n") ==
+        refusal("417 Expectation Failed", 19));
+  CHECK(exchange(server.port(), "HEAD / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n") ==
+        refusal("400 Bad Request", 12));
+  CHECK(exchange(server.port(), "HEAD / HTTP/1.1\r\nHost: x\r\nContent-Length: 2000000\r\n\r\n") ==
+        refusal("413 Payload Too Large", 18));
+}
+
 TEST_CASE("Expect: 100-continue is answered before the body is sent; a refused body → 413; other expectations → 417") {
   ServerProcess server("HTTP_SERVER");
   spindle::run([&] {

@@ -34,16 +34,26 @@ template <class Stream>
   });
 }
 
-// Answers `status` with `Connection: close` and ends the connection.
 template <class Stream>
-void reject(Stream& s, http::status status, unsigned version) {
+[[gnu::noinline]] void write_response(Stream& stream, Response& res, bool head) {
+  http::response_serializer<http::string_body> serializer{res};
+  if (head) {
+    http::write_header(stream, serializer);
+  } else {
+    http::write(stream, serializer);
+  }
+}
+
+// Answers `status` with `Connection: close` (headers only to HEAD) and ends the connection.
+template <class Stream>
+void reject(Stream& s, http::status status, unsigned version, bool head) {
   Response res{status, version == 10 ? 10u : 11u};
   res.set(http::field::server, "spindle");
   res.set(http::field::content_type, "text/plain");
   res.body() = std::string(http::obsolete_reason(status)) + "\n";
   res.keep_alive(false);
   res.prepare_payload();
-  http::write(s, res);
+  write_response(s, res, head);
   close_gracefully(s);
 }
 
@@ -88,11 +98,30 @@ bool await_request(Stream& s, beast::flat_buffer& buffer, spindle::Connection* c
   return connection ? connection->idle(read) : read();
 }
 
-// A request refused: the status to answer and the version to answer in.
+// A request refused: the status to answer, the version to answer in, and whether the request
+// line said HEAD (then the answer has no body, RFC 9110 §9.3.2).
 struct Refusal {
   http::status status;
   unsigned version = 11;
+  bool head = false;
 };
+
+// http::read_header with `limit` counted over the whole header: Beast applies its header_limit to
+// the bytes of each read, so fields parsed from earlier reads would not count.
+template <class Stream>
+void read_header_within(Stream& stream, beast::flat_buffer& buffer,
+                        http::request_parser<http::string_body>& parser, std::size_t limit,
+                        boost::system::error_code& ec) {
+  std::size_t parsed = 0;
+  while (!parser.is_header_done()) {
+    parsed += http::read_some(stream, buffer, parser, ec);
+    if (ec) return;
+    if (parsed > limit) {
+      ec = http::error::header_limit;
+      return;
+    }
+  }
+}
 
 // Reads one request (its first bytes are in `buffer`) within the limits. Its own frame (as
 // write_response's): the parser and the serializer are never on the fiber's stack together, which
@@ -113,35 +142,29 @@ template <class Stream>
   };
   parser.on_chunk_header(count_chunk);
 
+  // The method is known once the request line is parsed, before the rest of the header.
+  auto refuse = [&](http::status status, unsigned version = 11) {
+    return Refusal{status, version, parser.get().method() == http::verb::head};
+  };
   boost::system::error_code ec;
   try {
     spindle::timeout(options.header_timeout,
-                     [&] { http::read_header(stream, buffer, parser, ec); });
+                     [&] { read_header_within(stream, buffer, parser, options.header_limit, ec); });
   } catch (const spindle::TimeoutError&) {
-    return Refusal{http::status::request_timeout};
+    return refuse(http::status::request_timeout);
   }
-  if (ec) return Refusal{status_for(ec)};
+  if (ec) return refuse(status_for(ec));
   const auto& header = parser.get().base();
-  if (auto refused = transfer_coding_error(header)) return Refusal{*refused, header.version()};
+  if (auto refused = transfer_coding_error(header)) return refuse(*refused, header.version());
   if (const auto expect = header[http::field::expect]; !expect.empty()) {
     if (!beast::iequals(expect, "100-continue"))
-      return Refusal{http::status::expectation_failed, header.version()};
+      return refuse(http::status::expectation_failed, header.version());
     if (header.version() >= 11 && !parser.is_done())
       stream.write_all("HTTP/1.1 100 Continue\r\n\r\n");
   }
   http::read(stream, buffer, parser, ec);
-  if (ec) return Refusal{status_for(ec), header.version()};
+  if (ec) return refuse(status_for(ec), header.version());
   return parser.release();
-}
-
-template <class Stream>
-[[gnu::noinline]] void write_response(Stream& stream, Response& res, bool head) {
-  http::response_serializer<http::string_body> serializer{res};
-  if (head) {
-    http::write_header(stream, serializer);
-  } else {
-    http::write(stream, serializer);
-  }
 }
 
 }  // namespace
@@ -155,7 +178,7 @@ void serve_session(Stream& stream, const Responder& respond, const SessionOption
     if (buffer.size() == 0 && !await_request(stream, buffer, connection)) return;
     auto request = read_request(stream, buffer, options);
     if (auto* refused = std::get_if<Refusal>(&request))
-      return reject(stream, refused->status, refused->version);
+      return reject(stream, refused->status, refused->version, refused->head);
     const Request& req = std::get<Request>(request);
     Response res = respond(req);
     res.keep_alive(req.keep_alive() && !(connection && connection->server_closing()));

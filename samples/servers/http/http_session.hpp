@@ -14,7 +14,8 @@
 //   - header not complete within header_timeout of its first bytes               → 408, close
 //   - `Expect: 100-continue` → `100 Continue` before the body is read (413 instead when the
 //     declared body is too large); any other expectation → 417, close
-//   - HEAD → the GET answer's status and headers, no body
+//   - HEAD → the GET answer's status and headers, no body; a refusal of a HEAD request (its
+//     request line parsed) has no body either
 // Memory per connection: one read buffer of at most header_limit bytes, the request (header ≤
 // header_limit, body ≤ body_limit) and the answer. After an error answer the connection sends FIN
 // and discards input for at most 500 ms before closing, so the client can read the answer instead
