@@ -411,6 +411,8 @@ void Loop::open(const RunOptions& opts) {
   default_pool_ = &fibers::StackPool::for_size(stack_size_);
   virtual_now_ = std::chrono::steady_clock::now();
   cached_now_ = virtual_now_;
+  // A previous run on this thread may have left its (virtual) clock far ahead: trims count from now.
+  last_trim_ = virtual_now_;
   reactor_ = std::make_unique<Reactor>();
   {
     std::lock_guard lock(threadsafe_mutex_);
