@@ -14,7 +14,12 @@
 #include <string_view>
 #include <vector>
 
+#include "fibers/detail/sanitizers.hpp"
 #include "fibers/detail/slab_registry.hpp"
+
+#if SPINDLE_ASAN
+#include <sanitizer/asan_interface.h>
+#endif
 
 #ifndef MADV_GUARD_INSTALL
 #define MADV_GUARD_INSTALL 102
@@ -75,8 +80,32 @@ struct SpareSlabs {
 };
 
 SpareSlabs& spare_slabs() {
-  static auto* spares = new SpareSlabs;  // never destroyed: threads may end during static destruction
+  static auto* spares =
+      new SpareSlabs;  // never destroyed: threads may end during static destruction
   return *spares;
+}
+
+// Under ASan: the frames that were on a slab's stacks left their redzones poisoned, and the next
+// pool's fibers would trip over them (a bad store, or ASan failing its own stack-frame check). The
+// shadow's whole pages are given back (they read back as zero: unpoisoned, and cost nothing); the
+// bytes at either end, which share a shadow page with other memory, are cleared.
+void unpoison_for_reuse([[maybe_unused]] std::byte* base, [[maybe_unused]] std::size_t bytes) {
+#if SPINDLE_ASAN
+  std::size_t scale = 0, offset = 0;
+  __asan_get_shadow_mapping(&scale, &offset);
+  const std::uintptr_t begin = reinterpret_cast<std::uintptr_t>(base), end = begin + bytes;
+  const std::uintptr_t unit = page_size() << scale;  // memory whose shadow is one whole page
+  const std::uintptr_t inner_begin = (begin + unit - 1) / unit * unit,
+                       inner_end = end / unit * unit;
+  if (inner_begin >= inner_end) {
+    ASAN_UNPOISON_MEMORY_REGION(base, bytes);
+    return;
+  }
+  madvise(reinterpret_cast<void*>((inner_begin >> scale) + offset),
+          (inner_end - inner_begin) >> scale, MADV_DONTNEED);
+  ASAN_UNPOISON_MEMORY_REGION(base, inner_begin - begin);
+  ASAN_UNPOISON_MEMORY_REGION(reinterpret_cast<void*>(inner_end), end - inner_end);
+#endif
 }
 
 }  // namespace
@@ -104,6 +133,7 @@ StackPool::~StackPool() {
   for (std::uint32_t index : slabs_) {
     const detail::SlabRecord& r = detail::slab(index);
     madvise(r.base, r.stride * r.slots, MADV_DONTNEED);  // keeps MADV_GUARD_INSTALL guards
+    unpoison_for_reuse(r.base, r.stride * r.slots);
     const std::size_t fresh_from = index == slabs_.back() ? slot_count_ - fresh : slot_count_;
     spare_slabs().slabs.push_back({stride_, index, fresh_from});
   }
@@ -167,7 +197,8 @@ StackPool::FreeSlot StackPool::pack(const Stack& s) const {
 }
 
 Stack StackPool::unpack(const FreeSlot& f) const {
-  return Stack{f.bottom, stack_size_, reinterpret_cast<const Fiber**>(f.owner_and_fresh & ~std::uintptr_t{1}),
+  return Stack{f.bottom, stack_size_,
+               reinterpret_cast<const Fiber**>(f.owner_and_fresh & ~std::uintptr_t{1}),
                (f.owner_and_fresh & 1u) != 0};
 }
 

@@ -1,8 +1,8 @@
 #pragma once
 // Port: a TCP/UDP port number that is checked where it is made. Every call that takes a port
-// (open_connection, TcpListener::bind, UdpSocket::bind/connect) takes a Port, which converts
-// implicitly from any integer type, so `open_connection("h", 80)` reads as before, but a value
-// outside 0–65535 → std::invalid_argument("port 70000 is out of range 0-65535") instead of
+// (open_connection, start_server, TcpListener::bind, UdpSocket::bind/connect) takes a Port, which
+// converts implicitly from any integer type, so `open_connection("h", 80)` reads as before, but a
+// value outside 0–65535 → std::invalid_argument("port 70000 is out of range 0-65535") instead of
 // wrapping silently to another port (70000 would be 4464 as a std::uint16_t). In a constant
 // expression an out-of-range port does not compile.
 #include <concepts>

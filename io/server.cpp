@@ -160,7 +160,7 @@ void accept_loop(Server::State& s) {
 
 }  // namespace
 
-Server detail::start_server(std::string_view host, std::uint16_t port, ConnectionHandler handler,
+Server detail::start_server(std::string_view host, Port port, ConnectionHandler handler,
                             ServerOptions options) {
   if (!handler) throw std::invalid_argument("start_server: handler is empty");
   auto state = std::make_shared<Server::State>(TcpListener::bind(host, port, options.listen),

@@ -21,6 +21,7 @@
 #include <type_traits>
 #include <utility>
 
+#include "io/port.hpp"
 #include "io/tcp.hpp"
 #include "scheduler/clock.hpp"
 
@@ -101,7 +102,7 @@ class Server {
 };
 
 namespace detail {
-Server start_server(std::string_view host, std::uint16_t port, ConnectionHandler handler,
+Server start_server(std::string_view host, Port port, ConnectionHandler handler,
                     ServerOptions options);
 
 template <class F>
@@ -118,13 +119,12 @@ ConnectionHandler to_connection_handler(F f) {
 
 // An empty handler → std::invalid_argument.
 template <class F>
-Server start_server(std::string_view host, std::uint16_t port, F handler,
-                    ServerOptions options = {}) {
+Server start_server(std::string_view host, Port port, F handler, ServerOptions options = {}) {
   return detail::start_server(host, port, detail::to_connection_handler(std::move(handler)),
                               std::move(options));
 }
 template <class F>
-Server start_server(std::string_view host, std::uint16_t port, F handler, ListenOptions listen) {
+Server start_server(std::string_view host, Port port, F handler, ListenOptions listen) {
   return start_server(host, port, std::move(handler), ServerOptions{.listen = listen});
 }
 

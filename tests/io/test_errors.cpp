@@ -155,6 +155,9 @@ TEST_CASE("a port outside 0-65535 → std::invalid_argument naming it, before an
           message);
     CHECK(invalid_argument_text([&] { TcpListener::bind("127.0.0.1", too_big); }) == message);
     CHECK(invalid_argument_text([&] { UdpSocket::bind("127.0.0.1", too_big); }) == message);
+    CHECK(invalid_argument_text([&] {
+            spindle::start_server("127.0.0.1", too_big, [](spindle::TcpStream) {});
+          }) == message);
     CHECK(invalid_argument_text([&] { UdpSocket().connect("127.0.0.1", negative); }) ==
           "port -1 is out of range 0-65535");
     CHECK(spindle_test::open_fd_count() == fds);
