@@ -10,6 +10,7 @@
 #include <memory>
 #include <mutex>
 
+#include "fibers/default_name.hpp"
 #include "fibers/detail/slab_registry.hpp"
 #include "fibers/fatal.hpp"
 #include "fibers/fiber.hpp"
@@ -58,12 +59,7 @@ void on_segv(int sig, siginfo_t* info, void* ctx) {
   if (f) {
     Report r;
     r.add("spindle: stack overflow in fiber '");
-    if (f->name.empty()) {
-      r.add("Task-");
-      r.add(f->id);
-    } else {
-      r.add(f->name.c_str());
-    }
+    r.add(f->name.empty() ? default_name(f->id).text : f->name.c_str());
     r.add("' (id ");
     r.add(f->id);
     r.add(", stack_size ");

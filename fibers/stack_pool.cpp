@@ -1,9 +1,9 @@
 #include "fibers/stack_pool.hpp"
 
-#include <spdlog/spdlog.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -14,6 +14,7 @@
 #include <string_view>
 #include <vector>
 
+#include "fibers/detail/logger.hpp"
 #include "fibers/detail/sanitizers.hpp"
 #include "fibers/detail/slab_registry.hpp"
 
@@ -44,23 +45,32 @@ GuardMode initial_guard_mode() {
   return GuardMode::guard_install;
 }
 
-GuardMode g_guard_mode = initial_guard_mode();
+// Read and downgraded by every thread that maps stacks.
+std::atomic<GuardMode> g_guard_mode{initial_guard_mode()};
+
+// Moves g_guard_mode from `from` to `to`; true for the one thread that did it (and logs why).
+bool downgrade_guard_mode(GuardMode from, GuardMode to) {
+  return g_guard_mode.compare_exchange_strong(from, to, std::memory_order_relaxed);
+}
 
 // Returns false when no guard could be placed (the stack is then handed out unguarded).
 bool install_guard(std::byte* page) {
-  if (g_guard_mode == GuardMode::guard_install) {
+  if (g_guard_mode.load(std::memory_order_relaxed) == GuardMode::guard_install) {
     if (madvise(page, page_size(), MADV_GUARD_INSTALL) == 0) return true;
     if (errno != EINVAL) return false;
-    spdlog::get("spindle")->info("MADV_GUARD_INSTALL unsupported; guard pages use mprotect");
-    g_guard_mode = GuardMode::mprotect;
+    if (downgrade_guard_mode(GuardMode::guard_install, GuardMode::mprotect)) {
+      detail::logger().info("MADV_GUARD_INSTALL unsupported; guard pages use mprotect");
+    }
   }
-  if (g_guard_mode == GuardMode::mprotect) {
+  if (g_guard_mode.load(std::memory_order_relaxed) == GuardMode::mprotect) {
     if (mprotect(page, page_size(), PROT_NONE) == 0) return true;
-    spdlog::get("spindle")->warn(
-        "mprotect guard page failed ({}): vm.max_map_count reached; further fiber stacks have no "
-        "guard page (raise vm.max_map_count or use Linux >= 6.13)",
-        std::strerror(errno));
-    g_guard_mode = GuardMode::none;
+    const int err = errno;
+    if (downgrade_guard_mode(GuardMode::mprotect, GuardMode::none)) {
+      detail::logger().warn(
+          "mprotect guard page failed ({}): vm.max_map_count reached; further fiber stacks have "
+          "no guard page (raise vm.max_map_count or use Linux >= 6.13)",
+          std::strerror(err));
+    }
   }
   return false;
 }
@@ -223,11 +233,12 @@ bool StackPool::any_untrimmed() noexcept {
 }
 
 StackPoolStats StackPool::stats() const {
-  return {in_use_, free_.size(), slabs_.size(), unguarded_, g_guard_mode};
+  return {in_use_, free_.size(), slabs_.size(), unguarded_,
+          g_guard_mode.load(std::memory_order_relaxed)};
 }
 
 std::size_t StackPool::default_stack_size() { return kDefaultStackSize; }
-GuardMode StackPool::guard_mode() { return g_guard_mode; }
+GuardMode StackPool::guard_mode() { return g_guard_mode.load(std::memory_order_relaxed); }
 
 std::map<std::size_t, std::unique_ptr<StackPool>>& StackPool::pools() {
   thread_local std::map<std::size_t, std::unique_ptr<StackPool>> by_size;

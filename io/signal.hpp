@@ -19,4 +19,10 @@ namespace spindle {
 // installed.
 int wait_signal(std::initializer_list<int> signals);
 
+namespace detail {
+// Throws std::invalid_argument ("<who>: invalid signal number <sig>") unless a handler can be
+// installed for sig: 1 ≤ sig < NSIG, not SIGKILL/SIGSTOP, not SIGSEGV (spindle's overflow report).
+void check_catchable_signal(int sig, const char* who);
+}  // namespace detail
+
 }  // namespace spindle

@@ -437,7 +437,7 @@ void Loop::close() noexcept {
     // Only call_later callbacks can still be armed here: every fiber's own timers are gone.
     static_cast<detail::Callback*>(n->context)->release();
   }
-  signal_handlers_.reset();  // its signal_set belongs to the reactor's io_context
+  services_.shutdown();  // services may own I/O objects of the reactor's io_context
   reactor_.reset();
   threadsafe_pending_.store(0);
   external_ = 0;

@@ -8,12 +8,14 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <utility>
 
 #include "scheduler/clock.hpp"
 #include "scheduler/detail/ready_queue.hpp"
 #include "scheduler/detail/timer_heap.hpp"
+#include "scheduler/service.hpp"
 #include "scheduler/task.hpp"
 
 namespace boost::asio {
@@ -97,7 +99,8 @@ class Loop {
   }
 
   // asyncio's loop.create_future(): the same as constructing a Future<T> (defined in
-  // sync/future.hpp, included by spindle.hpp).
+  // sync/future.hpp, included by spindle.hpp). The one deliberate upward reference
+  // (scheduler → sync): asyncio's API has it on the loop; only declared here.
   template <class T = void>
   Future<T> create_future();
 
@@ -107,7 +110,7 @@ class Loop {
   // loop counts as waiting for outside work (no DeadlockError). Signals that arrive close together
   // may run fn once. Not a signal, or one that cannot be caught (SIGKILL, SIGSTOP) or that spindle
   // handles itself (SIGSEGV) → std::invalid_argument naming the value. Defined in
-  // scheduler/signal_handlers.cpp.
+  // io/signal_handlers.cpp, on a per-loop service: the loop itself knows nothing of signals.
   void add_signal_handler(int sig, std::function<void()> fn);
   // Removes the handler for sig and restores the signal's default action; false if none was set.
   bool remove_signal_handler(int sig);
@@ -210,21 +213,30 @@ class Loop {
   TimePoint last_trim_{};  // on the loop's clock, so the virtual clock can jump to trims
   struct Reactor;
   std::unique_ptr<Reactor> reactor_;
-  struct SignalHandlers;  // scheduler/signal_handlers.cpp; closed in close(), before the reactor
-  struct SignalHandlersDeleter {
-    void operator()(SignalHandlers* h) const noexcept;
-  };
-  std::unique_ptr<SignalHandlers, SignalHandlersDeleter> signal_handlers_;
+  template <class S>
+  friend S& use_service(Loop& loop);
+  template <class S>
+  friend S* find_service(Loop& loop) noexcept;
+  detail::ServiceRegistry services_;  // shut down in close(), before the reactor
 };
 
 // The running loop of this thread; outside a running loop → std::logic_error.
 Loop& this_loop();
 
-namespace detail {
-// Throws std::invalid_argument ("<who>: invalid signal number <sig>") unless a handler can be
-// installed for sig: 1 ≤ sig < NSIG, not SIGKILL/SIGSTOP, not SIGSEGV (spindle's overflow report).
-void check_catchable_signal(int sig, const char* who);
+template <class S>
+S* find_service(Loop& loop) noexcept {
+  return static_cast<S*>(loop.services_.find(detail::ServiceRegistry::key<S>()));
+}
 
+template <class S>
+S& use_service(Loop& loop) {
+  if (S* s = find_service<S>(loop)) return *s;
+  if (loop.is_closed()) throw std::logic_error("spindle::use_service: the loop is closed");
+  return static_cast<S&>(loop.services_.add(detail::ServiceRegistry::key<S>(),
+                                            std::make_unique<S>(loop)));
+}
+
+namespace detail {
 // RAII for one run() on this thread: opens the loop, closes it whatever happens.
 class RunSession {
  public:

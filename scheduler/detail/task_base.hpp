@@ -10,6 +10,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "fibers/default_name.hpp"
 #include "fibers/fiber.hpp"
 #include "scheduler/cancel_scope.hpp"
 #include "scheduler/detail/ready_queue.hpp"
@@ -58,9 +59,10 @@ class TaskBase : public Runnable, public fibers::Fiber {
   }
 
   bool done() const { return state == State::done; }
-  // The task's name; the default "Task-N" is only built when first asked for (spawn stays cheap).
+  // The task's name; the default (fibers/default_name.hpp) is only built when first asked for
+  // (spawn stays cheap).
   const std::string& display_name() {
-    if (name.empty()) name = "Task-" + std::to_string(id);
+    if (name.empty()) name = fibers::default_name(id).view();
     return name;
   }
   // Runs on the task's own fiber: the body, then completion (wakes joiners, schedules callbacks).
