@@ -14,6 +14,7 @@
 #include "scheduler/detail/logger.hpp"
 #include "scheduler/detail/running.hpp"
 #include "scheduler/diagnostics.hpp"
+#include "scheduler/instrument.hpp"
 
 namespace spindle {
 constinit thread_local Loop* detail::t_running_loop = nullptr;
@@ -23,6 +24,22 @@ namespace {
 // Direct fiber-to-fiber switches between visits to the loop's own context, while timers, I/O or
 // cross-thread callbacks are pending (so they cannot be starved by fibers that keep yielding).
 constexpr unsigned kSwitchesBetweenPolls = 64;
+
+// Brackets one look at the reactor with the instrument's poll events.
+class PollEvents {
+ public:
+  PollEvents(Instrument* in, bool blocking) noexcept : in_(in) {
+    if (in_) [[unlikely]] in_->on_poll_begin(blocking);
+  }
+  ~PollEvents() {
+    if (in_) [[unlikely]] in_->on_poll_end();
+  }
+  PollEvents(const PollEvents&) = delete;
+  PollEvents& operator=(const PollEvents&) = delete;
+
+ private:
+  Instrument* in_;
+};
 
 bool debug_from_env() {
   const char* v = std::getenv("SPINDLE_DEBUG");
@@ -289,6 +306,7 @@ bool Loop::wait_reactor_for(Duration real) {
   trim_stacks_if_due();
   // Asio's run_one_for(real) adds `real` to now() unchecked: Duration::max() would overflow.
   const auto until = saturating_add(std::chrono::steady_clock::now(), real);
+  PollEvents events(instrument_, true);
   if (reactor_->io.run_one_until(until) == 0) return false;
   reactor_->io.poll();
   return true;
@@ -296,6 +314,7 @@ bool Loop::wait_reactor_for(Duration real) {
 
 bool Loop::poll_reactor() {
   if (external_ == 0 && threadsafe_pending_.load(std::memory_order_relaxed) == 0) return false;
+  PollEvents events(instrument_, false);
   return reactor_->io.poll() > 0;
 }
 
@@ -325,6 +344,7 @@ void Loop::wait_reactor(std::optional<TimePoint> until) {
     r.wake.async_wait([&r](const boost::system::error_code&) { r.wake_armed.reset(); });
     r.wake_armed = until;
   }
+  PollEvents events(instrument_, true);
   r.io.run_one();
   r.io.poll();
 }
@@ -408,6 +428,7 @@ void Loop::open(const RunOptions& opts) {
   debug_ = opts.debug || debug_from_env();
   stack_size_ = opts.stack_size ? opts.stack_size : fibers::StackPool::default_stack_size();
   autojump_threshold_ = opts.autojump_threshold;
+  instrument_ = opts.instrument;
   default_pool_ = &fibers::StackPool::for_size(stack_size_);
   virtual_now_ = std::chrono::steady_clock::now();
   cached_now_ = virtual_now_;
@@ -443,6 +464,7 @@ void Loop::close() noexcept {
   external_ = 0;
   running_ = false;
   main_ = nullptr;
+  instrument_ = nullptr;
   detail::t_running_loop = nullptr;
 }
 

@@ -24,6 +24,8 @@ class io_context;
 
 namespace spindle {
 
+class Instrument;
+
 struct RunOptions {
   ClockKind clock = ClockKind::real;
   bool debug = false;          // also on when SPINDLE_DEBUG=1
@@ -33,6 +35,8 @@ struct RunOptions {
   // pending. Tests with real sockets and timeouts set a few milliseconds. Duration::max() is
   // the same as unset; ≤ 0 jumps as soon as the reactor has nothing ready.
   std::optional<Duration> autojump_threshold = std::nullopt;
+  // Receives the run's scheduling events (scheduler/instrument.hpp); must outlive the run.
+  Instrument* instrument = nullptr;
 };
 
 namespace detail {
@@ -125,6 +129,7 @@ class Loop {
   fibers::StackPool& default_pool() { return *default_pool_; }
   std::size_t timer_count() const { return timers_.size(); }
   std::size_t live_tasks() const { return live_count_; }
+  Instrument* instrument() const { return instrument_; }  // RunOptions::instrument, or nullptr
 
   // --- runtime internals (used by the scheduler's own files and by sync/ and io/) ---
   detail::TaskBase* current() const { return current_; }
@@ -200,6 +205,7 @@ class Loop {
   std::atomic<bool> closed_{true};
   std::size_t stack_size_ = 0;
   std::optional<Duration> autojump_threshold_;
+  Instrument* instrument_ = nullptr;
   fibers::StackPool* default_pool_ = nullptr;
   TimePoint virtual_now_{};
   TimePoint cached_now_{};

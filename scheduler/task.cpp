@@ -6,6 +6,7 @@
 
 #include "scheduler/detail/logger.hpp"
 #include "scheduler/detail/running.hpp"
+#include "scheduler/instrument.hpp"
 #include "scheduler/loop.hpp"
 #include "scheduler/sleep.hpp"
 
@@ -37,6 +38,7 @@ void TaskBase::run_on_fiber() {
     while (DoneObserver* o = observers) o->unlink();
     root_scope.exit();
     state = State::done;
+    if (Instrument* in = loop->instrument()) [[unlikely]] note_exit(*in, *this);
     loop->remove_live(*this);
     throw;
   } catch (...) {  // the task's outcome (ForcedUnwind and CancelledError are handled above)
@@ -44,6 +46,7 @@ void TaskBase::run_on_fiber() {
   }
   root_scope.exit();
   state = State::done;
+  if (Instrument* in = loop->instrument()) [[unlikely]] note_exit(*in, *this);
   joiners.wake_all();
   while (DoneObserver* o = observers) {
     o->unlink();
@@ -89,6 +92,7 @@ void start_task(TaskBase& t, SpawnOptions opts, CancelScope* parent_scope) {
   t.add_ref();  // the fiber's own reference, dropped by whoever runs after it finishes
   loop.add_live(t);
   loop.make_ready(t);
+  if (Instrument* in = loop.instrument()) [[unlikely]] note_spawn(*in, t, opts.site);
 }
 
 TaskBase& running_task(const char* api) {

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <exception>
 #include <functional>
+#include <source_location>
 #include <string>
 #include <type_traits>
 #include <utility>
@@ -17,6 +18,9 @@ namespace spindle {
 struct SpawnOptions {
   std::string name;            // default "Task-N"
   std::size_t stack_size = 0;  // bytes; 0 = the loop's default
+  // Where spawn was called, for instruments (scheduler/instrument.hpp): this default is the place
+  // that builds the options.
+  std::source_location site = std::source_location::current();
 };
 
 namespace detail {
@@ -137,10 +141,19 @@ auto spawn(SpawnOptions opts, F&& f, Args&&... args) {
                            std::forward<Args>(args)...);
 }
 
-template <class F, class... Args,
+// spawn(f) records its caller as the spawn site (a default argument). C++ has no room for one
+// after arguments: spawn(f, args...) has no site (an empty source_location) unless given
+// SpawnOptions.
+template <class F, class = std::enable_if_t<!std::is_same_v<std::decay_t<F>, SpawnOptions>>>
+auto spawn(F&& f, std::source_location site = std::source_location::current()) {
+  return spawn(SpawnOptions{.name = {}, .site = site}, std::forward<F>(f));
+}
+
+template <class F, class Arg, class... Args,
           class = std::enable_if_t<!std::is_same_v<std::decay_t<F>, SpawnOptions>>>
-auto spawn(F&& f, Args&&... args) {
-  return spawn(SpawnOptions{}, std::forward<F>(f), std::forward<Args>(args)...);
+auto spawn(F&& f, Arg&& arg, Args&&... args) {
+  return spawn(SpawnOptions{.name = {}, .site = {}}, std::forward<F>(f), std::forward<Arg>(arg),
+               std::forward<Args>(args)...);
 }
 
 // The running task; outside a fiber → std::logic_error.

@@ -5,6 +5,7 @@
 #include "fibers/fatal.hpp"
 #include "scheduler/detail/running.hpp"
 #include "scheduler/detail/task_base.hpp"
+#include "scheduler/instrument.hpp"
 #include "scheduler/loop.hpp"
 
 namespace spindle {
@@ -36,6 +37,9 @@ WakeReason park(Waiter& w, std::optional<TimePoint> deadline) {
   if (deadline) loop.arm(w.timer_, *deadline);
   self.waiter = &w;
   self.parked_since = loop.cached_time();
+  if (Instrument* in = loop.instrument()) [[unlikely]] {
+    detail::note_park(*in, self, w.what_, w.queue_);
+  }
   loop.suspend();
   self.waiter = nullptr;
   if (w.timer_.armed()) loop.disarm(w.timer_);
@@ -50,7 +54,12 @@ void wake(Waiter& w, WakeReason reason) {
   if (w.reason_ != WakeReason::pending) return;
   if (w.queue_) w.queue_->unlink(w);
   w.reason_ = reason;
-  if (w.task_) w.task_->loop->make_ready(*w.task_);
+  if (!w.task_) return;
+  Loop& loop = *w.task_->loop;
+  loop.make_ready(*w.task_);
+  if (Instrument* in = loop.instrument()) [[unlikely]] {
+    detail::note_wake(*in, *w.task_, loop.current());
+  }
 }
 
 WaitQueue::~WaitQueue() {

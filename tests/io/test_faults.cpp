@@ -19,6 +19,7 @@
 #include <sstream>
 
 #include "../support.hpp"
+#include "scheduler/detail/logger.hpp"
 
 using namespace std::chrono_literals;
 namespace asio = boost::asio;
@@ -352,7 +353,7 @@ TEST_CASE("faults: connecting to a closed port throws connection_refused") {
 TEST_CASE("faults: out of file descriptors, the server logs, backs off and accepts once they are back") {
   spindle_test::LogCapture log;
   auto sink = std::make_shared<BackoffSink>();
-  spdlog::get("spindle")->sinks().push_back(sink);  // LogCapture's destructor removes it
+  spindle::detail::logger().sinks().push_back(sink);  // LogCapture's destructor removes it
   spindle::run(spindle_test::io_virtual(), [&] {
     auto server = spindle::start_server("127.0.0.1", 0, [](TcpStream s) { echo_lines(s); });
     auto existing = spindle::open_connection("127.0.0.1", server.port());
