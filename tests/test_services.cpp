@@ -22,7 +22,7 @@ struct Named : Service {
 
 TEST_SUITE("services") {
 
-TEST_CASE("use_service: one per loop and type, made on first use, destroyed newest first at close") {
+TEST_CASE("use_service: one per loop and type, made on first use, closed newest first") {
   Recorder events;
   g_events = &events;
   run_virtual([&] {
