@@ -5,8 +5,8 @@
 #include <stdexcept>
 
 #include "scheduler/detail/logger.hpp"
-#include "scheduler/detail/running.hpp"
 #include "scheduler/loop.hpp"
+#include "scheduler/lowlevel.hpp"
 #include "scheduler/sleep.hpp"
 
 namespace spindle {
@@ -91,33 +91,18 @@ void start_task(TaskBase& t, SpawnOptions opts, CancelScope* parent_scope) {
   loop.make_ready(t);
 }
 
-TaskBase& running_task(const char* api) {
-  Loop* running = t_running_loop;
-  TaskBase* t = running ? running->current() : nullptr;
-  if (!t) [[unlikely]] {
-    this_loop();  // throws if there is no running loop at all
-    throw std::logic_error(std::string("spindle::") + api +
-                           " called from a loop callback: only fibers can park");
-  }
-  return *t;
-}
+TaskBase& running_task(const char* api) { return lowlevel::current_task(api); }
 
 CancelScope* current_scope(TaskBase& t) { return t.scope; }
 
 void await_done(TaskBase& t, const char* api) {
-  Loop* running = t_running_loop;
-  TaskBase* current = running ? running->current() : nullptr;
-  TaskBase& self = current ? *current : running_task(api);
+  TaskBase& self = lowlevel::current_task(api);
   if (&self == &t) {
     throw std::logic_error(std::string("spindle::") + api + ": task '" + t.display_name() +
                            "' waits for itself (deadlock)");
   }
-  if (t.done()) {
-    if (const CancelScope* s = CancelScope::cancelled_from(self.scope)) throw_cancelled(s);
-    return;
-  }
-  Waiter w("Task.join");
-  t.joiners.wait(w);
+  lowlevel::checkpoint_if_cancelled(self);  // also when t is already done
+  t.wait_done("Task.join");
 }
 
 }  // namespace detail
@@ -127,20 +112,14 @@ detail::TaskBase& TaskRef::base() const {
   return *base_;
 }
 
-bool TaskRef::cancel(std::string message) const {
-  detail::TaskBase& b = base();
-  if (b.done()) return false;
-  b.root_scope.cancel(std::move(message));
-  return true;
-}
+bool TaskRef::cancel(std::string message) const { return base().cancel(std::move(message)); }
 
 void TaskRef::join() const { detail::await_done(base(), "Task::join"); }
 
 std::exception_ptr TaskRef::exception() const {
   detail::TaskBase& b = base();
   if (!b.done()) throw InvalidStateError("Task '" + b.display_name() + "': exception() before it is done");
-  b.retrieved = true;
-  return b.error;
+  return b.mark_reported();
 }
 
 void TaskRef::add_done_callback(std::function<void(const TaskRef&)> fn) const {

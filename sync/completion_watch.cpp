@@ -1,10 +1,10 @@
 #include "sync/detail/completion_watch.hpp"
 
-#include "scheduler/wait_queue.hpp"
+#include "scheduler/lowlevel.hpp"
 
 namespace spindle::detail {
 
-CompletionWatch::CompletionWatch(const std::vector<TaskBase*>& tasks)
+CompletionWatch::CompletionWatch(const std::vector<lowlevel::Task*>& tasks)
     : watches_(std::make_unique<Watch[]>(tasks.size())), total_(tasks.size()) {
   finished_.reserve(tasks.size());
   for (std::size_t i = 0; i < tasks.size(); ++i) {
@@ -17,9 +17,9 @@ CompletionWatch::CompletionWatch(const std::vector<TaskBase*>& tasks)
   }
 }
 
-void CompletionWatch::note(TaskBase& t) {
+void CompletionWatch::note(lowlevel::Task& t) {
   finished_.push_back(&t);
-  if (t.error && !t.cancelled) failed_ = true;
+  if (t.failed()) failed_ = true;
   if (waiter_) wake(*waiter_);
 }
 

@@ -2,33 +2,28 @@
 
 #include <memory>
 
-#include "scheduler/cancel_scope.hpp"
-#include "scheduler/detail/task_base.hpp"
-#include "scheduler/timeout.hpp"
-#include "scheduler/wait_queue.hpp"
+#include "scheduler/lowlevel.hpp"
 
 namespace spindle::detail {
 namespace {
 
 struct GatherState {
   std::size_t remaining = 0;
-  TaskBase* first_failure = nullptr;
+  lowlevel::Task* first_failure = nullptr;
   bool keep_going = false;
   Waiter* waiter = nullptr;
-  const std::vector<TaskBase*>* tasks = nullptr;
+  const std::vector<lowlevel::Task*>* tasks = nullptr;
 };
 
-void cancel_all(const std::vector<TaskBase*>& tasks, const char* why) {
-  for (TaskBase* t : tasks) {
-    if (!t->done()) t->root_scope.cancel(why);
-  }
+void cancel_all(const std::vector<lowlevel::Task*>& tasks, const char* why) {
+  for (lowlevel::Task* t : tasks) t->cancel(why);
 }
 
-struct Watch final : DoneObserver {
+struct Watch final : lowlevel::DoneObserver {
   GatherState* st = nullptr;
-  void on_done(TaskBase& t) override {
+  void on_done(lowlevel::Task& t) override {
     --st->remaining;
-    if (t.error && !t.cancelled && !st->first_failure) {
+    if (t.failed() && !st->first_failure) {
       st->first_failure = &t;
       if (!st->keep_going) cancel_all(*st->tasks, "gather: another task failed");
     }
@@ -47,16 +42,14 @@ void park_until_all_done(GatherState& st) {
 
 }  // namespace
 
-TaskBase* gather_wait(const std::vector<TaskBase*>& tasks, bool keep_going) {
+lowlevel::Task* gather_wait(const std::vector<lowlevel::Task*>& tasks, bool keep_going) {
   GatherState st;
   st.keep_going = keep_going;
   st.tasks = &tasks;
   auto watches = std::make_unique<Watch[]>(tasks.size());
   for (std::size_t i = 0; i < tasks.size(); ++i) {
     if (tasks[i]->done()) {
-      if (tasks[i]->error && !tasks[i]->cancelled && !st.first_failure) {
-        st.first_failure = tasks[i];
-      }
+      if (tasks[i]->failed() && !st.first_failure) st.first_failure = tasks[i];
       continue;
     }
     watches[i].st = &st;
@@ -73,8 +66,8 @@ TaskBase* gather_wait(const std::vector<TaskBase*>& tasks, bool keep_going) {
     throw;
   }
   if (!keep_going) {
-    for (TaskBase* t : tasks) {
-      if (t->error && !t->cancelled) t->retrieved = true;  // reported through the first failure
+    for (lowlevel::Task* t : tasks) {
+      if (t->failed()) t->mark_reported();  // reported through the first failure
     }
   }
   return keep_going ? nullptr : st.first_failure;

@@ -1,7 +1,6 @@
 #include "sync/generator.hpp"
 
-#include "scheduler/detail/running.hpp"
-#include "scheduler/loop.hpp"
+#include "scheduler/lowlevel.hpp"
 #include "scheduler/sleep.hpp"
 #include "scheduler/timeout.hpp"
 
@@ -39,8 +38,7 @@ void GeneratorCore::body_finished() {
 void GeneratorCore::close() noexcept {
   if (!started_ || !task_.valid() || task_.done()) return;
   task_.cancel("generator closed");
-  Loop* loop = t_running_loop;
-  if (!loop || !loop->current()) return;  // not on a fiber: run()'s end reaps the body
+  if (!lowlevel::current_task_or_null()) return;  // not on a fiber: run()'s end reaps the body
   shield([&] { task_.join(); });  // shielded: join() cannot throw, even if we are cancelled
   task_.exception();  // looked at: a cancelled body is not "never retrieved"
 }

@@ -7,7 +7,7 @@
 
 namespace spindle::detail {
 
-void wait_tasks(const std::vector<TaskBase*>& tasks, const WaitOptions& opts) {
+void wait_tasks(const std::vector<lowlevel::Task*>& tasks, const WaitOptions& opts) {
   if (tasks.empty()) throw std::invalid_argument("spindle::wait: the set of tasks is empty");
   const std::optional<TimePoint> deadline = deadline_after(opts.timeout);
   CompletionWatch watch(tasks);

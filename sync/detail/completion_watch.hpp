@@ -8,13 +8,13 @@
 #include <vector>
 
 #include "scheduler/clock.hpp"
-#include "scheduler/detail/task_base.hpp"
+#include "scheduler/lowlevel.hpp"
 
 namespace spindle::detail {
 
 class CompletionWatch {
  public:
-  explicit CompletionWatch(const std::vector<TaskBase*>& tasks);
+  explicit CompletionWatch(const std::vector<lowlevel::Task*>& tasks);
   CompletionWatch(const CompletionWatch&) = delete;
   CompletionWatch& operator=(const CompletionWatch&) = delete;
 
@@ -27,20 +27,20 @@ class CompletionWatch {
     }
     return true;
   }
-  const std::vector<TaskBase*>& finished() const { return finished_; }
+  const std::vector<lowlevel::Task*>& finished() const { return finished_; }
   std::size_t total() const { return total_; }
   bool any_failed() const { return failed_; }
 
  private:
-  struct Watch final : DoneObserver {
+  struct Watch final : lowlevel::DoneObserver {
     CompletionWatch* owner = nullptr;
-    void on_done(TaskBase& t) override { owner->note(t); }
+    void on_done(lowlevel::Task& t) override { owner->note(t); }
   };
-  void note(TaskBase& t);
+  void note(lowlevel::Task& t);
   bool park_once(std::optional<TimePoint> deadline);  // false on timeout
 
   std::unique_ptr<Watch[]> watches_;
-  std::vector<TaskBase*> finished_;
+  std::vector<lowlevel::Task*> finished_;
   std::size_t total_ = 0;
   bool failed_ = false;
   Waiter* waiter_ = nullptr;
