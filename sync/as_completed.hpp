@@ -22,7 +22,7 @@ class AsCompleted {
       : tasks_(std::move(tasks)), deadline_(deadline) {
     std::vector<lowlevel::Task*> bases;
     for (const auto& t : tasks_) bases.push_back(t.get_base());
-    watch_ = std::make_unique<detail::CompletionWatch>(bases);
+    watch_ = std::make_unique<detail::CompletionWatch>(bases, "wait");
   }
 
   class iterator {
