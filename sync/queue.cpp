@@ -23,8 +23,8 @@ void QueueCore::throw_empty() const {
   throw QueueEmpty(std::string("spindle::") + name_ + "::get_nowait: the queue is empty");
 }
 
-void QueueCore::park_getter(Waiter& w) { getters_.wait(w); }
-void QueueCore::park_putter(Waiter& w) { putters_.wait(w); }
+WakeReason QueueCore::park_getter(Waiter& w) { return getters_.wait(w); }
+WakeReason QueueCore::park_putter(Waiter& w) { return putters_.wait(w); }
 
 void QueueCore::task_done() {
   if (unfinished_ == 0) {
@@ -42,11 +42,8 @@ void QueueCore::join() {
 }
 
 void QueueCore::shut_down_waiters() {
-  getters_.wake_all();  // their optional stays empty: they throw QueueShutDown
-  while (Waiter* p = putters_.front()) {
-    p->slot = nullptr;  // not inserted: they throw QueueShutDown
-    wake(*p);
-  }
+  getters_.wake_all(WakeReason::closed);  // they throw QueueShutDown
+  putters_.wake_all(WakeReason::closed);  // their items are not inserted: they throw too
 }
 
 void QueueCore::items_dropped(std::size_t n) {
