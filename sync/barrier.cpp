@@ -2,7 +2,7 @@
 
 #include <string>
 
-#include "scheduler/sleep.hpp"
+#include "scheduler/lowlevel.hpp"
 
 namespace spindle {
 
@@ -19,7 +19,7 @@ std::size_t checked_parties(std::ptrdiff_t parties) {
 Barrier::Barrier(std::ptrdiff_t parties) : parties_(checked_parties(parties)) {}
 
 std::size_t Barrier::wait() {
-  raise_if_cancelled();
+  lowlevel::checkpoint_if_cancelled("Barrier::wait");
   if (broken_) throw BrokenBarrierError("spindle::Barrier::wait: the barrier is broken");
   const std::size_t index = waiters_.size();
   if (index + 1 == parties_) {

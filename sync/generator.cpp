@@ -1,13 +1,12 @@
 #include "sync/generator.hpp"
 
 #include "scheduler/lowlevel.hpp"
-#include "scheduler/sleep.hpp"
 #include "scheduler/timeout.hpp"
 
 namespace spindle::detail {
 
 void GeneratorCore::advance() {
-  raise_if_cancelled();
+  lowlevel::checkpoint_if_cancelled("Generator::next");
   reset_value();
   if (finished_) return;
   if (!started_) {
