@@ -91,10 +91,6 @@ void start_task(TaskBase& t, SpawnOptions opts, CancelScope* parent_scope) {
   loop.make_ready(t);
 }
 
-TaskBase& running_task(const char* api) { return lowlevel::current_task(api); }
-
-CancelScope* current_scope(TaskBase& t) { return t.scope; }
-
 void await_done(TaskBase& t, const char* api) {
   TaskBase& self = lowlevel::current_task(api);
   if (&self == &t) {
@@ -132,6 +128,6 @@ void TaskRef::add_done_callback(std::function<void(const TaskRef&)> fn) const {
   }
 }
 
-TaskRef current_task() { return TaskRef(&detail::running_task("current_task")); }
+TaskRef current_task() { return TaskRef(&lowlevel::current_task("current_task")); }
 
 }  // namespace spindle

@@ -12,8 +12,7 @@ void TaskGroup::check_open() const {
 }
 
 void TaskGroup::enter() {
-  lowlevel::Task& self = lowlevel::current_task("task_group");
-  scope_.enter(&self, detail::current_scope(self));
+  scope_.enter_running("task_group");
 }
 
 void TaskGroup::adopt(lowlevel::Task& t) {

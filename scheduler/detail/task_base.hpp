@@ -118,7 +118,6 @@ class TaskBase : public Runnable, public fibers::Fiber {
   friend void spindle::yield_now();
   friend void start_task(TaskBase& t, SpawnOptions opts, CancelScope* parent_scope);
   friend void await_done(TaskBase& t, const char* api);
-  friend CancelScope* current_scope(TaskBase& t);
 
   void destroy() noexcept;
 
