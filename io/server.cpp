@@ -9,6 +9,7 @@
 #include "scheduler/cancel_scope.hpp"
 #include "scheduler/detail/logger.hpp"
 #include "scheduler/loop.hpp"
+#include "scheduler/lowlevel.hpp"
 #include "scheduler/sleep.hpp"
 #include "scheduler/task.hpp"
 #include "scheduler/timeout.hpp"
@@ -35,7 +36,8 @@ struct Server::State {
 
 // One connection's state, on its fiber's stack while the handler runs.
 struct Connection::State {
-  explicit State(Server::State& s) : server(s), loop(this_loop()) {
+  explicit State(Server::State& s)
+      : server(s), loop(this_loop()), idle_timer(loop, &State::on_idle_timer, this) {
     next = s.connections;
     if (next) next->prev = this;
     s.connections = this;
@@ -45,7 +47,6 @@ struct Connection::State {
     }
   }
   ~State() {
-    if (idle_timer.armed()) loop.disarm(idle_timer);
     (prev ? prev->next : server.connections) = next;
     if (next) next->prev = prev;
     --server.live;
@@ -66,7 +67,7 @@ struct Connection::State {
     if (d > TimePoint::max() - last) return;  // never, in practice
     const TimePoint due = last + std::max(d, Duration::zero());
     if (due <= loop.time()) return close_now("idle timeout");
-    loop.arm(idle_timer, due);
+    idle_timer.arm(due);
   }
   static void on_idle_timer(detail::TimerNode& t) {
     static_cast<State*>(t.context)->arm_idle_timer();
@@ -76,7 +77,7 @@ struct Connection::State {
   Loop& loop;
   CancelScope scope;  // the handler runs in it; cancelling it closes the connection
   std::shared_ptr<TimePoint> last_activity;  // stamped by the stream (idle_timeout only)
-  detail::TimerNode idle_timer{&State::on_idle_timer, this};
+  lowlevel::LoopTimer idle_timer;
   bool idle = false;  // waiting between requests (Connection::idle)
   const char* closed_because = nullptr;
   State* prev = nullptr;

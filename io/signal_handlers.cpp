@@ -10,20 +10,18 @@
 
 #include "io/signal.hpp"
 #include "scheduler/loop.hpp"
+#include "scheduler/lowlevel.hpp"
 #include "scheduler/service.hpp"
 
 namespace spindle {
 namespace {
 
-// Invariant: `counted` (one unit of the loop's external work) is true exactly while `handlers` is
-// not empty; `armed` is true while an async_wait is outstanding on `set`.
+// Invariant: `outstanding` (the loop counts it as work from outside) is held exactly while
+// `handlers` is not empty; `armed` is true while an async_wait is outstanding on `set`.
 struct SignalHandlers : Service {
   explicit SignalHandlers(Loop& l) : loop(l), set(l.io_context()) {}
-  ~SignalHandlers() override {
-    if (counted) loop.remove_external();
-    // Destroying `set` cancels the outstanding wait: its handler sees operation_aborted (if it
-    // ever runs: the io_context is destroyed next) and touches nothing.
-  }
+  // Destroying `set` cancels the outstanding wait: its handler sees operation_aborted (if it
+  // ever runs: the io_context is destroyed next) and touches nothing.
 
   void arm() {
     if (armed) return;
@@ -37,9 +35,10 @@ struct SignalHandlers : Service {
     });
   }
   void update_count() {
-    if (counted == handlers.empty()) {
-      counted = !handlers.empty();
-      if (counted) loop.add_external(); else loop.remove_external();
+    if (handlers.empty()) {
+      outstanding.release();
+    } else if (!outstanding.held()) {
+      outstanding = lowlevel::Outstanding(loop);
     }
   }
 
@@ -47,7 +46,7 @@ struct SignalHandlers : Service {
   boost::asio::signal_set set;
   std::map<int, std::function<void()>> handlers;
   bool armed = false;
-  bool counted = false;
+  lowlevel::Outstanding outstanding;
 };
 
 }  // namespace

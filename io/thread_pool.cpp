@@ -12,10 +12,9 @@
 #include <thread>
 #include <vector>
 
-#include "scheduler/cancel_scope.hpp"
 #include "scheduler/detail/logger.hpp"
-#include "scheduler/detail/task_base.hpp"
 #include "scheduler/errors.hpp"
+#include "scheduler/lowlevel.hpp"
 
 namespace spindle {
 
@@ -113,15 +112,14 @@ namespace detail {
 // ---- one call --------------------------------------------------------------------------------
 
 ThreadCallBase::ThreadCallBase(const char* what) : waiter_(what) {
-  TaskBase& self = running_task(what);
   // Cancelled already: throw before anything is submitted (Trio checks before starting the thread).
-  if (const CancelScope* s = CancelScope::cancelled_from(self.scope)) throw_cancelled(s);
-  loop_ = self.loop;
+  lowlevel::checkpoint_if_cancelled(what);
+  loop_ = &lowlevel::running_loop();
   waiter_.on_cancel = &ThreadCallBase::on_cancel;
 }
 
 ThreadCallBase::~ThreadCallBase() {
-  if (outstanding_) {
+  if (outstanding_.held()) {
     // Only a forced unwind could get here, and the loop never unwinds a fiber while it has
     // outstanding work. Returning would let the worker write into a dead stack.
     logger().critical("spindle: a fiber left {} while its work was still running on a thread",
@@ -130,16 +128,12 @@ ThreadCallBase::~ThreadCallBase() {
   }
 }
 
-void ThreadCallBase::submitted() noexcept {
-  outstanding_ = true;
-  loop_->add_external();
-}
+void ThreadCallBase::submitted() noexcept { outstanding_ = lowlevel::Outstanding(*loop_); }
 
 void ThreadCallBase::wait() {
   // Only completed_on_loop wakes the waiter (on_cancel leaves it parked), so park returns notified.
   park(waiter_);
-  TaskBase& self = *waiter_.task();
-  if (const CancelScope* s = CancelScope::cancelled_from(self.scope)) throw_cancelled(s);
+  lowlevel::checkpoint_if_cancelled(*waiter_.task());
 }
 
 void ThreadCallBase::finished_off_loop() noexcept {
@@ -153,8 +147,7 @@ void ThreadCallBase::finished_off_loop() noexcept {
 }
 
 void ThreadCallBase::completed_on_loop() noexcept {
-  outstanding_ = false;
-  loop_->remove_external();
+  outstanding_.release();
   wake(waiter_);
 }
 

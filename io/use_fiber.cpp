@@ -1,9 +1,6 @@
 #include "io/use_fiber.hpp"
 
-#include "scheduler/cancel_scope.hpp"
-#include "scheduler/detail/running.hpp"
-#include "scheduler/detail/task_base.hpp"
-#include "scheduler/loop.hpp"
+#include "scheduler/lowlevel.hpp"
 #include "scheduler/sleep.hpp"
 
 namespace spindle::detail {
@@ -33,9 +30,7 @@ void io_checkpoint() {
     yield_now();  // also the cancellation point
     return;
   }
-  Loop* loop = t_running_loop;
-  TaskBase& self = loop && loop->current() ? *loop->current() : running_task("I/O");
-  if (const CancelScope* s = CancelScope::cancelled_from(self.scope)) [[unlikely]] throw_cancelled(s);
+  lowlevel::checkpoint_if_cancelled("I/O");
 }
 
 namespace {
@@ -67,18 +62,16 @@ void release_io_slot(IoSlot* s) noexcept {
 }
 
 IoWaitBase::IoWaitBase(const char* what) : waiter_(what) {
-  TaskBase& self = running_task("use_fiber");
-  if (const CancelScope* s = CancelScope::cancelled_from(self.scope)) throw_cancelled(s);
-  loop_ = self.loop;
+  lowlevel::checkpoint_if_cancelled("use_fiber");
   slot_ = acquire_io_slot();
   slot_->target = this;
   waiter_.slot = this;
   waiter_.on_cancel = &IoWaitBase::on_cancel;
-  loop_->add_external();
+  pending_ = lowlevel::Outstanding(lowlevel::running_loop());
 }
 
 IoWaitBase::~IoWaitBase() {
-  if (!pending_) return;
+  if (!pending_.held()) return;
   // The fiber is leaving before its operation ended (forced unwind): the late completion must
   // find nobody, and the operation is cancelled so that it ends soon.
   detach();
@@ -86,9 +79,8 @@ IoWaitBase::~IoWaitBase() {
 }
 
 void IoWaitBase::detach() noexcept {
-  pending_ = false;
+  pending_.release();
   slot_->target = nullptr;
-  loop_->remove_external();
 }
 
 void IoWaitBase::wait() {
@@ -115,8 +107,7 @@ void IoWaitBase::on_cancel(Waiter& w) {
 
 void IoWaitBase::throw_if_cancelled(const boost::system::error_code& ec) const {
   if (!cancel_requested_ || ec != boost::asio::error::operation_aborted) return;
-  TaskBase& self = running_task("use_fiber");
-  if (const CancelScope* s = CancelScope::cancelled_from(self.scope)) throw_cancelled(s);
+  lowlevel::checkpoint_if_cancelled("use_fiber");
 }
 
 }  // namespace spindle::detail

@@ -2,8 +2,7 @@
 
 #include <cassert>
 
-#include "scheduler/detail/task_base.hpp"
-#include "scheduler/loop.hpp"
+#include "scheduler/lowlevel.hpp"
 
 namespace spindle {
 
@@ -104,6 +103,11 @@ void CancelScope::enter(detail::TaskBase* owner, CancelScope* parent) {
   owner->scope = this;
   entered_ = true;
   if (deadline.value_ && !cancel_called_) arm_deadline();
+}
+
+void CancelScope::enter_running(const char* api) {
+  detail::TaskBase& self = lowlevel::current_task(api);
+  enter(&self, self.scope);
 }
 
 void CancelScope::exit() noexcept {

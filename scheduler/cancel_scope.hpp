@@ -75,6 +75,9 @@ class CancelScope {
 
   // --- for the runtime ---
   void enter(detail::TaskBase* owner, CancelScope* parent);  // parent: the scope it nests in
+  // Enters the scope in the running fiber, nested in its innermost scope; outside a fiber →
+  // std::logic_error naming `api`.
+  void enter_running(const char* api);
   void exit() noexcept;
   // Whether a CancelledError leaving the body belongs to this scope (and so stops here).
   bool owns_cancellation() const;
@@ -119,8 +122,6 @@ class CancelScope {
 namespace detail {
 // Throws CancelledError carrying `s`'s message (out of line: keeps checkpoints' fast paths small).
 [[noreturn, gnu::noinline, gnu::cold]] void throw_cancelled(const CancelScope* s);
-detail::TaskBase& running_task(const char* api);
-CancelScope* current_scope(detail::TaskBase& t);
 
 template <class F>
 struct ScopeBodyResult {
@@ -137,8 +138,7 @@ template <class F>
 auto CancelScope::run(F&& body) {
   using R = typename detail::ScopeBodyResult<F>::type;
   using Value = std::conditional_t<std::is_void_v<R>, std::monostate, R>;
-  detail::TaskBase& self = detail::running_task("CancelScope::run");
-  enter(&self, detail::current_scope(self));
+  enter_running("CancelScope::run");
   auto call = [&]() -> Value {
     if constexpr (std::is_invocable_v<F, CancelScope&>) {
       if constexpr (std::is_void_v<R>) { std::forward<F>(body)(*this); return {}; }

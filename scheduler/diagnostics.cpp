@@ -4,19 +4,32 @@
 #include <iomanip>
 #include <map>
 #include <ostream>
+#include <utility>
 #include <vector>
 
 #include "scheduler/loop.hpp"
 
 namespace spindle {
-namespace {
 
+// What introspection reads of the tasks and the loop (a friend of both).
+struct detail::TaskDiagnostics {
+  template <class F>
+  static void for_each_live(const Loop& loop, F&& f) {
+    loop.for_each_live(std::forward<F>(f));
+  }
+  static bool parked(const TaskBase& t) { return t.waiter != nullptr; }
+  static std::uint64_t parent_id(const TaskBase& t) { return t.parent_id; }
+  static void describe(const Loop& loop, TaskBase& t, std::ostream& out);
+};
+
+namespace {
 double seconds_since(const Loop& loop, TimePoint t) {
   return std::chrono::duration<double>(loop.time() - t).count();
 }
+}  // namespace
 
-void describe_one(const Loop& loop, detail::TaskBase& t, std::ostream& out) {
-  out << "'" << t.display_name() << "' (id " << t.id << ") ";
+void detail::TaskDiagnostics::describe(const Loop& loop, TaskBase& t, std::ostream& out) {
+  out << t.label() << ' ';
   if (t.waiter) {
     out << "parked on " << t.waiter->what() << " for " << std::fixed << std::setprecision(3)
         << seconds_since(loop, t.parked_since) << " s";
@@ -30,13 +43,11 @@ void describe_one(const Loop& loop, detail::TaskBase& t, std::ostream& out) {
   if (t.root_scope.cancel_called()) out << " [cancel requested]";
 }
 
-}  // namespace
-
 void detail::describe_parked(const Loop& loop, std::ostream& out) {
-  loop.for_each_live([&](detail::TaskBase& t) {
-    if (!t.waiter) return;
+  TaskDiagnostics::for_each_live(loop, [&](TaskBase& t) {
+    if (!TaskDiagnostics::parked(t)) return;
     out << "  ";
-    describe_one(loop, t, out);
+    TaskDiagnostics::describe(loop, t, out);
     out << "\n";
   });
 }
@@ -45,10 +56,12 @@ void dump_tasks(std::ostream& out) {
   const Loop& loop = this_loop();
   std::map<std::uint64_t, std::vector<detail::TaskBase*>> children;
   std::map<std::uint64_t, bool> live;
-  loop.for_each_live([&](detail::TaskBase& t) { live[t.id] = true; });
-  loop.for_each_live([&](detail::TaskBase& t) {
+  using detail::TaskDiagnostics;
+  TaskDiagnostics::for_each_live(loop, [&](detail::TaskBase& t) { live[t.id] = true; });
+  TaskDiagnostics::for_each_live(loop, [&](detail::TaskBase& t) {
     // A task whose parent has finished is shown at the top level.
-    children[live.count(t.parent_id) ? t.parent_id : 0].push_back(&t);
+    const std::uint64_t parent = TaskDiagnostics::parent_id(t);
+    children[live.count(parent) ? parent : 0].push_back(&t);
   });
   for (auto& [id, v] : children) {
     std::sort(v.begin(), v.end(), [](auto* a, auto* b) { return a->id < b->id; });
@@ -59,7 +72,7 @@ void dump_tasks(std::ostream& out) {
     if (it == children.end()) return;
     for (detail::TaskBase* t : it->second) {
       out << std::string(2 * (depth + 1), ' ');
-      describe_one(loop, *t, out);
+      TaskDiagnostics::describe(loop, *t, out);
       out << "\n";
       self(self, t->id, depth + 1);
     }

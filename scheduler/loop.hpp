@@ -16,7 +16,9 @@
 #include "scheduler/detail/ready_queue.hpp"
 #include "scheduler/detail/timer_heap.hpp"
 #include "scheduler/service.hpp"
+#include "scheduler/sleep.hpp"
 #include "scheduler/task.hpp"
+#include "scheduler/timeout.hpp"
 
 namespace boost::asio {
 class io_context;
@@ -41,7 +43,13 @@ struct RunOptions {
 
 namespace detail {
 struct Callback;
-}
+struct TaskDiagnostics;
+class RunSession;
+}  // namespace detail
+namespace lowlevel {
+class Outstanding;
+class LoopTimer;
+}  // namespace lowlevel
 template <class T>
 class Future;
 
@@ -131,8 +139,31 @@ class Loop {
   std::size_t live_tasks() const { return live_count_; }
   Instrument* instrument() const { return instrument_; }  // RunOptions::instrument, or nullptr
 
-  // --- runtime internals (used by the scheduler's own files and by sync/ and io/) ---
+  // The running fiber's task; nullptr while the loop runs a callback or itself.
   detail::TaskBase* current() const { return current_; }
+  static Loop& for_this_thread();
+  // This thread's loop if it is running, else nullptr.
+  static Loop* running_on_this_thread() noexcept;
+
+ private:
+  // The runtime internals: only the scheduler's own parts drive the loop. sync/ and io/ reach it
+  // through scheduler/lowlevel.hpp.
+  friend class KeepAlive;
+  friend class TimerHandle;
+  friend class CancelScope;
+  friend class Waiter;
+  friend class detail::TaskBase;
+  friend struct detail::Callback;
+  friend class detail::RunSession;
+  friend struct detail::TaskDiagnostics;
+  friend class lowlevel::Outstanding;
+  friend class lowlevel::LoopTimer;
+  friend WakeReason park(Waiter&, std::optional<TimePoint>);
+  friend void wake(Waiter&, WakeReason);
+  friend void yield_now();
+  friend void detail::start_task(detail::TaskBase&, SpawnOptions, CancelScope*);
+  friend std::optional<TimePoint> detail::deadline_after(std::optional<Duration>);
+
   void make_ready(detail::TaskBase& t) { ready_.push_back(&t); }
   void ready_queue_push(detail::Runnable& r);
   // Switches away from the running fiber, which must already be queued or parked.
@@ -151,8 +182,7 @@ class Loop {
   void for_each_live(F&& f) const {
     for (detail::TaskBase* t = live_head_; t; t = t->live_next) f(*t);
   }
-  // Outstanding work the loop cannot see in its queues (I/O, threads, keep-alive tokens): while
-  // any is pending, an idle loop blocks in the reactor instead of reporting a deadlock.
+  // Outstanding work the loop cannot see in its queues (lowlevel::Outstanding, KeepAlive).
   void add_external() noexcept { ++external_; }
   void remove_external() noexcept { --external_; }
   TimePoint cached_time() const { return cached_now_; }
@@ -168,12 +198,6 @@ class Loop {
   void drive(detail::TaskBase& main);
   void close() noexcept;
 
-  static Loop& for_this_thread();
-  // This thread's loop if it is running, else nullptr.
-  static Loop* running_on_this_thread() noexcept;
-
- private:
-  friend class KeepAlive;
   void run_ready();
   void run_callback(detail::Callback& c) noexcept;
   bool fire_due_timers();
@@ -248,7 +272,8 @@ class RunSession {
  public:
   explicit RunSession(const RunOptions& opts);
   ~RunSession();
-  Loop& loop() { return loop_; }
+  // Runs the loop until `main` is done and every other fiber is reaped.
+  void drive(TaskBase& main) { loop_.drive(main); }
 
  private:
   Loop& loop_;
@@ -265,7 +290,7 @@ template <class F, class... Args>
 auto run(const RunOptions& opts, F&& f, Args&&... args) {
   detail::RunSession session(opts);
   auto main = spawn(SpawnOptions{.name = "main"}, std::forward<F>(f), std::forward<Args>(args)...);
-  session.loop().drive(*main.get_base());
+  session.drive(*main.get_base());
   return main.result();
 }
 

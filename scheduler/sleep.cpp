@@ -1,24 +1,14 @@
 #include "scheduler/sleep.hpp"
 
-#include "scheduler/detail/running.hpp"
-#include "scheduler/detail/task_base.hpp"
-#include "scheduler/loop.hpp"
+#include "scheduler/lowlevel.hpp"
 #include "scheduler/timeout.hpp"
 
 namespace spindle {
 
-void raise_if_cancelled() {
-  detail::TaskBase& self = detail::running_task("raise_if_cancelled");
-  if (const CancelScope* s = CancelScope::cancelled_from(self.scope)) detail::throw_cancelled(s);
-}
+void raise_if_cancelled() { lowlevel::checkpoint_if_cancelled("raise_if_cancelled"); }
 
 void yield_now() {
-  Loop* running = detail::t_running_loop;
-  detail::TaskBase* current = running ? running->current() : nullptr;
-  detail::TaskBase& self = current ? *current : detail::running_task("yield_now");
-  if (const CancelScope* s = CancelScope::cancelled_from(self.scope)) [[unlikely]] {
-    detail::throw_cancelled(s);
-  }
+  lowlevel::Task& self = lowlevel::checkpoint_if_cancelled("yield_now");
   if (self.lazy_deadlines) CancelScope::arm_lazy(self);
   Loop& loop = *self.loop;
   loop.make_ready(self);

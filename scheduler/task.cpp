@@ -8,6 +8,7 @@
 #include "scheduler/detail/running.hpp"
 #include "scheduler/instrument.hpp"
 #include "scheduler/loop.hpp"
+#include "scheduler/lowlevel.hpp"
 #include "scheduler/sleep.hpp"
 
 namespace spindle {
@@ -95,33 +96,14 @@ void start_task(TaskBase& t, SpawnOptions opts, CancelScope* parent_scope) {
   if (Instrument* in = loop.instrument()) [[unlikely]] note_spawn(*in, t, opts.site);
 }
 
-TaskBase& running_task(const char* api) {
-  Loop* running = t_running_loop;
-  TaskBase* t = running ? running->current() : nullptr;
-  if (!t) [[unlikely]] {
-    this_loop();  // throws if there is no running loop at all
-    throw std::logic_error(std::string("spindle::") + api +
-                           " called from a loop callback: only fibers can park");
-  }
-  return *t;
-}
-
-CancelScope* current_scope(TaskBase& t) { return t.scope; }
-
 void await_done(TaskBase& t, const char* api) {
-  Loop* running = t_running_loop;
-  TaskBase* current = running ? running->current() : nullptr;
-  TaskBase& self = current ? *current : running_task(api);
+  TaskBase& self = lowlevel::current_task(api);
   if (&self == &t) {
     throw std::logic_error(std::string("spindle::") + api + ": task '" + t.display_name() +
                            "' waits for itself (deadlock)");
   }
-  if (t.done()) {
-    if (const CancelScope* s = CancelScope::cancelled_from(self.scope)) throw_cancelled(s);
-    return;
-  }
-  Waiter w("Task.join");
-  t.joiners.wait(w);
+  lowlevel::checkpoint_if_cancelled(self);  // also when t is already done
+  t.wait_done("Task.join");
 }
 
 }  // namespace detail
@@ -131,20 +113,14 @@ detail::TaskBase& TaskRef::base() const {
   return *base_;
 }
 
-bool TaskRef::cancel(std::string message) const {
-  detail::TaskBase& b = base();
-  if (b.done()) return false;
-  b.root_scope.cancel(std::move(message));
-  return true;
-}
+bool TaskRef::cancel(std::string message) const { return base().cancel(std::move(message)); }
 
 void TaskRef::join() const { detail::await_done(base(), "Task::join"); }
 
 std::exception_ptr TaskRef::exception() const {
   detail::TaskBase& b = base();
   if (!b.done()) throw InvalidStateError("Task '" + b.display_name() + "': exception() before it is done");
-  b.retrieved = true;
-  return b.error;
+  return b.mark_reported();
 }
 
 void TaskRef::add_done_callback(std::function<void(const TaskRef&)> fn) const {
@@ -157,6 +133,6 @@ void TaskRef::add_done_callback(std::function<void(const TaskRef&)> fn) const {
   }
 }
 
-TaskRef current_task() { return TaskRef(&detail::running_task("current_task")); }
+TaskRef current_task() { return TaskRef(&lowlevel::current_task("current_task")); }
 
 }  // namespace spindle

@@ -97,8 +97,7 @@ class Task : public TaskRef {
  private:
   R take() const {
     auto& b = static_cast<detail::TaskResult<R>&>(base());
-    b.retrieved = true;
-    if (b.error) std::rethrow_exception(b.error);
+    if (std::exception_ptr e = b.mark_reported()) std::rethrow_exception(e);
     if constexpr (std::is_void_v<R>) {
       return;
     } else if constexpr (std::is_copy_constructible_v<R>) {

@@ -7,6 +7,7 @@
 #include "scheduler/detail/task_base.hpp"
 #include "scheduler/instrument.hpp"
 #include "scheduler/loop.hpp"
+#include "scheduler/lowlevel.hpp"
 
 namespace spindle {
 
@@ -23,9 +24,7 @@ void Waiter::on_deadline(detail::TimerNode& t) {
 }
 
 WakeReason park(Waiter& w, std::optional<TimePoint> deadline) {
-  Loop* running = detail::t_running_loop;
-  detail::TaskBase* current = running ? running->current() : nullptr;
-  detail::TaskBase& self = current ? *current : detail::running_task("park");
+  detail::TaskBase& self = lowlevel::current_task("park");
   Loop& loop = *self.loop;
   if (const CancelScope* s = CancelScope::cancelled_from(self.scope)) [[unlikely]] {
     if (w.queue_) w.queue_->unlink(w);

@@ -18,7 +18,8 @@ class TaskBase;
 }
 class WaitQueue;
 
-enum class WakeReason : unsigned char { pending, notified, timed_out, cancelled };
+// closed: the primitive stopped serving its waiters (Queue::shutdown, Barrier::reset/abort).
+enum class WakeReason : unsigned char { pending, notified, timed_out, cancelled, closed };
 
 class Waiter {
  public:
@@ -55,8 +56,8 @@ class Waiter {
 };
 
 // Parks the running fiber on `w` until it is woken or `deadline` passes. A cancellation point:
-// throws CancelledError if the fiber's scope is cancelled before or while it waits. Returns
-// notified or timed_out. Link `w` into a queue (WaitQueue::push) before calling, or not at all.
+// throws CancelledError if the fiber's scope is cancelled before or while it waits. Returns the
+// reason it was woken with (notified, closed) or timed_out. Link `w` into a queue (WaitQueue::push) before calling, or not at all.
 WakeReason park(Waiter& w, std::optional<TimePoint> deadline = std::nullopt);
 // Wakes a parked waiter (unlinking it); a no-op if it was already woken.
 void wake(Waiter& w, WakeReason reason = WakeReason::notified);

@@ -20,9 +20,9 @@ class AsCompleted {
  public:
   AsCompleted(std::vector<Task<R>> tasks, std::optional<TimePoint> deadline)
       : tasks_(std::move(tasks)), deadline_(deadline) {
-    std::vector<detail::TaskBase*> bases;
+    std::vector<lowlevel::Task*> bases;
     for (const auto& t : tasks_) bases.push_back(t.get_base());
-    watch_ = std::make_unique<detail::CompletionWatch>(bases);
+    watch_ = std::make_unique<detail::CompletionWatch>(bases, "wait");
   }
 
   class iterator {
@@ -58,7 +58,7 @@ class AsCompleted {
                             deadline_)) {
       throw TimeoutError("as_completed: the deadline passed");
     }
-    detail::TaskBase* b = watch_->finished()[next_++];
+    lowlevel::Task* b = watch_->finished()[next_++];
     for (const auto& t : tasks_) {
       if (t.get_base() == b) current_ = t;
     }

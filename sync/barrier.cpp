@@ -2,14 +2,11 @@
 
 #include <string>
 
-#include "scheduler/sleep.hpp"
+#include "scheduler/lowlevel.hpp"
 
 namespace spindle {
 
 namespace {
-// A waiter woken with this in its slot was released by abort()/reset(), not by the last arrival.
-char broken_marker;
-
 std::size_t checked_parties(std::ptrdiff_t parties) {
   if (parties <= 0) {
     throw std::invalid_argument("spindle::Barrier: parties must be > 0, got " +
@@ -22,7 +19,7 @@ std::size_t checked_parties(std::ptrdiff_t parties) {
 Barrier::Barrier(std::ptrdiff_t parties) : parties_(checked_parties(parties)) {}
 
 std::size_t Barrier::wait() {
-  raise_if_cancelled();
+  lowlevel::checkpoint_if_cancelled("Barrier::wait");
   if (broken_) throw BrokenBarrierError("spindle::Barrier::wait: the barrier is broken");
   const std::size_t index = waiters_.size();
   if (index + 1 == parties_) {
@@ -30,19 +27,13 @@ std::size_t Barrier::wait() {
     return index;
   }
   Waiter w("Barrier.wait");
-  waiters_.wait(w);
-  if (w.slot == &broken_marker) {
+  if (waiters_.wait(w) == WakeReason::closed) {  // released by abort()/reset(), not the last arrival
     throw BrokenBarrierError("spindle::Barrier::wait: the barrier was reset or aborted");
   }
   return index;
 }
 
-void Barrier::break_waiters() {
-  while (Waiter* w = waiters_.front()) {
-    w->slot = &broken_marker;
-    wake(*w);
-  }
-}
+void Barrier::break_waiters() { waiters_.wake_all(WakeReason::closed); }
 
 void Barrier::reset() {
   break_waiters();

@@ -3,7 +3,7 @@
 #include <stdexcept>
 
 #include "fibers/fiber.hpp"
-#include "scheduler/sleep.hpp"
+#include "scheduler/lowlevel.hpp"
 
 namespace spindle {
 
@@ -11,7 +11,7 @@ void Condition::wait(std::unique_lock<Lock>& lk) {
   if (!lk.owns_lock()) {
     throw std::logic_error("spindle::Condition::wait: the unique_lock does not hold its Lock");
   }
-  raise_if_cancelled();  // with the lock still held, as on every exit
+  lowlevel::checkpoint_if_cancelled("Condition::wait");  // with the lock still held, as on every exit
   Lock& lock = *lk.mutex();
   Waiter w("Condition.wait");
   waiters_.push(w);

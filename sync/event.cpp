@@ -1,6 +1,6 @@
 #include "sync/event.hpp"
 
-#include "scheduler/sleep.hpp"
+#include "scheduler/lowlevel.hpp"
 
 namespace spindle {
 
@@ -11,7 +11,7 @@ void Event::set() {
 }
 
 void Event::wait() {
-  raise_if_cancelled();
+  lowlevel::checkpoint_if_cancelled("Event::wait");
   if (set_) return;
   Waiter w("Event.wait");
   waiters_.wait(w);

@@ -1,12 +1,12 @@
 #include "sync/future.hpp"
 
 #include "scheduler/loop.hpp"
-#include "scheduler/sleep.hpp"
+#include "scheduler/lowlevel.hpp"
 
 namespace spindle::detail {
 
 void FutureCore::wait_done() {
-  raise_if_cancelled();
+  lowlevel::checkpoint_if_cancelled("Future::get");
   if (state_ == State::pending) {
     Waiter w("Future.get");
     waiters_.wait(w);

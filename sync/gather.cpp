@@ -1,83 +1,25 @@
 #include "sync/gather.hpp"
 
-#include <memory>
-
-#include "scheduler/cancel_scope.hpp"
-#include "scheduler/detail/task_base.hpp"
 #include "scheduler/timeout.hpp"
-#include "scheduler/wait_queue.hpp"
+#include "sync/detail/completion_watch.hpp"
 
 namespace spindle::detail {
-namespace {
 
-struct GatherState {
-  std::size_t remaining = 0;
-  TaskBase* first_failure = nullptr;
-  bool keep_going = false;
-  Waiter* waiter = nullptr;
-  const std::vector<TaskBase*>* tasks = nullptr;
-};
-
-void cancel_all(const std::vector<TaskBase*>& tasks, const char* why) {
-  for (TaskBase* t : tasks) {
-    if (!t->done()) t->root_scope.cancel(why);
-  }
-}
-
-struct Watch final : DoneObserver {
-  GatherState* st = nullptr;
-  void on_done(TaskBase& t) override {
-    --st->remaining;
-    if (t.error && !t.cancelled && !st->first_failure) {
-      st->first_failure = &t;
-      if (!st->keep_going) cancel_all(*st->tasks, "gather: another task failed");
-    }
-    if (st->waiter) wake(*st->waiter);
-  }
-};
-
-void park_until_all_done(GatherState& st) {
-  while (st.remaining > 0) {
-    Waiter w("gather");
-    st.waiter = &w;
-    park(w);
-    st.waiter = nullptr;
-  }
-}
-
-}  // namespace
-
-TaskBase* gather_wait(const std::vector<TaskBase*>& tasks, bool keep_going) {
-  GatherState st;
-  st.keep_going = keep_going;
-  st.tasks = &tasks;
-  auto watches = std::make_unique<Watch[]>(tasks.size());
-  for (std::size_t i = 0; i < tasks.size(); ++i) {
-    if (tasks[i]->done()) {
-      if (tasks[i]->error && !tasks[i]->cancelled && !st.first_failure) {
-        st.first_failure = tasks[i];
-      }
-      continue;
-    }
-    watches[i].st = &st;
-    watches[i].observe(*tasks[i]);
-    ++st.remaining;
-  }
-  if (st.first_failure && !keep_going) cancel_all(tasks, "gather: another task failed");
+lowlevel::Task* gather_wait(const std::vector<lowlevel::Task*>& tasks, bool keep_going) {
+  CompletionWatch watch(tasks, "gather", keep_going ? nullptr : "gather: another task failed");
+  const auto all = [](const CompletionWatch& w) { return w.all_finished(); };
   try {
-    park_until_all_done(st);
+    watch.wait_until(all, std::nullopt);
   } catch (const CancelledError&) {
-    st.waiter = nullptr;
-    cancel_all(tasks, "gather: the gathering fiber was cancelled");
-    shield([&] { park_until_all_done(st); });
+    watch.cancel_unfinished("gather: the gathering fiber was cancelled");
+    shield([&] { watch.wait_until(all, std::nullopt); });
     throw;
   }
-  if (!keep_going) {
-    for (TaskBase* t : tasks) {
-      if (t->error && !t->cancelled) t->retrieved = true;  // reported through the first failure
-    }
+  if (keep_going) return nullptr;
+  for (lowlevel::Task* t : tasks) {
+    if (t->failed()) t->mark_reported();  // reported through the first failure
   }
-  return keep_going ? nullptr : st.first_failure;
+  return watch.first_failure();
 }
 
 }  // namespace spindle::detail

@@ -11,6 +11,7 @@
 #include <variant>
 #include <vector>
 
+#include "scheduler/lowlevel.hpp"
 #include "scheduler/task.hpp"
 
 namespace spindle {
@@ -45,7 +46,7 @@ namespace detail {
 // Parks until every task is done. Unless `keep_going`, the first failure cancels the others. If
 // the caller is cancelled, every task is cancelled and reaped before CancelledError propagates.
 // Returns the first failed task (nullptr if none failed).
-TaskBase* gather_wait(const std::vector<TaskBase*>& tasks, bool keep_going);
+lowlevel::Task* gather_wait(const std::vector<lowlevel::Task*>& tasks, bool keep_going);
 
 template <class T>
 struct IsTask : std::false_type {};
@@ -82,11 +83,10 @@ auto tasks_in_order(Fs&&... fs) {
 
 template <class... Ts>
 void wait_tuple(const std::tuple<Ts...>& tasks, bool keep_going) {
-  std::vector<TaskBase*> v;
+  std::vector<lowlevel::Task*> v;
   std::apply([&](const auto&... t) { (v.push_back(t.get_base()), ...); }, tasks);
-  if (TaskBase* failed = gather_wait(v, keep_going)) {
-    failed->retrieved = true;
-    std::rethrow_exception(failed->error);
+  if (lowlevel::Task* failed = gather_wait(v, keep_going)) {
+    std::rethrow_exception(failed->mark_reported());
   }
 }
 
@@ -104,12 +104,11 @@ auto tasks_of(Range&& r) {
 
 template <class R>
 void wait_vector(const std::vector<Task<R>>& tasks, bool keep_going) {
-  std::vector<TaskBase*> v;
+  std::vector<lowlevel::Task*> v;
   v.reserve(tasks.size());
   for (const auto& t : tasks) v.push_back(t.get_base());
-  if (TaskBase* failed = gather_wait(v, keep_going)) {
-    failed->retrieved = true;
-    std::rethrow_exception(failed->error);
+  if (lowlevel::Task* failed = gather_wait(v, keep_going)) {
+    std::rethrow_exception(failed->mark_reported());
   }
 }
 }  // namespace detail

@@ -1,14 +1,12 @@
 #include "sync/generator.hpp"
 
-#include "scheduler/detail/running.hpp"
-#include "scheduler/loop.hpp"
-#include "scheduler/sleep.hpp"
+#include "scheduler/lowlevel.hpp"
 #include "scheduler/timeout.hpp"
 
 namespace spindle::detail {
 
 void GeneratorCore::advance() {
-  raise_if_cancelled();
+  lowlevel::checkpoint_if_cancelled("Generator::next");
   reset_value();
   if (finished_) return;
   if (!started_) {
@@ -39,8 +37,7 @@ void GeneratorCore::body_finished() {
 void GeneratorCore::close() noexcept {
   if (!started_ || !task_.valid() || task_.done()) return;
   task_.cancel("generator closed");
-  Loop* loop = t_running_loop;
-  if (!loop || !loop->current()) return;  // not on a fiber: run()'s end reaps the body
+  if (!lowlevel::current_task_or_null()) return;  // not on a fiber: run()'s end reaps the body
   shield([&] { task_.join(); });  // shielded: join() cannot throw, even if we are cancelled
   task_.exception();  // looked at: a cancelled body is not "never retrieved"
 }

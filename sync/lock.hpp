@@ -28,7 +28,7 @@ class Lock {
 
  private:
   detail::Permits permits_{1, "Lock"};
-  detail::TaskBase* owner_ = nullptr;  // nullptr while free, or when taken by a loop callback
+  lowlevel::Task* owner_ = nullptr;  // nullptr while free, or when taken by a loop callback
 };
 
 }  // namespace spindle

@@ -1,22 +1,16 @@
 #include "sync/detail/permits.hpp"
 
-#include "scheduler/cancel_scope.hpp"
-#include "scheduler/detail/task_base.hpp"
-
 namespace spindle::detail {
 
-void Permits::acquire(TaskBase& self, const char* what) {
-  if (const CancelScope* s = CancelScope::cancelled_from(self.scope)) [[unlikely]] {
-    throw_cancelled(s);
-  }
+void Permits::acquire(const char* what) {
   if (try_acquire()) return;
   Waiter w(what);
   waiters_.wait(w);  // notified = the permit was handed to us; cancelled = unlinked, throws
 }
 
-TaskBase* Permits::release() noexcept {
+lowlevel::Task* Permits::release() noexcept {
   if (Waiter* w = waiters_.front()) {
-    TaskBase* next = w->task();
+    lowlevel::Task* next = w->task();
     wake(*w);  // hand-off: the permit never becomes free, so nobody can barge in
     return next;
   }

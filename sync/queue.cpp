@@ -2,29 +2,12 @@
 
 #include <string>
 
-#include "scheduler/cancel_scope.hpp"
-#include "scheduler/detail/running.hpp"
-#include "scheduler/detail/task_base.hpp"
-#include "scheduler/loop.hpp"
-#include "scheduler/sleep.hpp"
+#include "scheduler/lowlevel.hpp"
 
 namespace spindle::detail {
 
-namespace {
-// Out of line and cold, so the checkpoint's fast path needs no stack frame.
-[[noreturn, gnu::noinline, gnu::cold]] void throw_not_in_fiber(const char* queue, const char* api) {
-  running_task((std::string(queue) + "::" + api).c_str());  // throws the usual logic_error
-  __builtin_unreachable();
-}
-}  // namespace
-
 void QueueCore::checkpoint(const char* api) const {
-  Loop* l = t_running_loop;
-  TaskBase* self = l ? l->current() : nullptr;
-  if (!self) [[unlikely]] throw_not_in_fiber(name_, api);
-  if (const CancelScope* s = CancelScope::cancelled_from(self->scope)) [[unlikely]] {
-    throw_cancelled(s);
-  }
+  lowlevel::checkpoint_if_cancelled({name_, api});
 }
 
 void QueueCore::throw_shut_down(const char* api) const {
@@ -40,8 +23,8 @@ void QueueCore::throw_empty() const {
   throw QueueEmpty(std::string("spindle::") + name_ + "::get_nowait: the queue is empty");
 }
 
-void QueueCore::park_getter(Waiter& w) { getters_.wait(w); }
-void QueueCore::park_putter(Waiter& w) { putters_.wait(w); }
+WakeReason QueueCore::park_getter(Waiter& w) { return getters_.wait(w); }
+WakeReason QueueCore::park_putter(Waiter& w) { return putters_.wait(w); }
 
 void QueueCore::task_done() {
   if (unfinished_ == 0) {
@@ -59,11 +42,8 @@ void QueueCore::join() {
 }
 
 void QueueCore::shut_down_waiters() {
-  getters_.wake_all();  // their optional stays empty: they throw QueueShutDown
-  while (Waiter* p = putters_.front()) {
-    p->slot = nullptr;  // not inserted: they throw QueueShutDown
-    wake(*p);
-  }
+  getters_.wake_all(WakeReason::closed);  // they throw QueueShutDown
+  putters_.wake_all(WakeReason::closed);  // their items are not inserted: they throw too
 }
 
 void QueueCore::items_dropped(std::size_t n) {

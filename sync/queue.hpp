@@ -39,9 +39,9 @@ class QueueShutDown : public std::runtime_error {
 namespace detail {
 
 // The type-independent half: counters, the three wait queues, errors. Waiter::slot protocol:
-// a parked getter's slot points at its std::optional<T>, filled by the putter that wakes it (left
-// empty by shutdown); a parked putter's slot points at its T, moved out by the getter that wakes
-// it (set to nullptr by shutdown).
+// a parked getter's slot points at its std::optional<T>, filled by the putter that wakes it; a
+// parked putter's slot points at its T, moved out by the getter that wakes it. shutdown() wakes
+// both with WakeReason::closed.
 class QueueCore {
  public:
   QueueCore(const char* name, std::ptrdiff_t maxsize) noexcept
@@ -68,9 +68,9 @@ class QueueCore {
   [[noreturn]] void throw_shut_down(const char* api) const;
   [[noreturn]] void throw_full() const;
   [[noreturn]] void throw_empty() const;
-  void park_getter(Waiter& w);  // push + park; cancellation unlinks it
-  void park_putter(Waiter& w);
-  // Wakes every parked getter and putter with the shut-down outcome (items stay).
+  WakeReason park_getter(Waiter& w);  // push + park; cancellation unlinks it
+  WakeReason park_putter(Waiter& w);
+  // Wakes every parked getter and putter with WakeReason::closed (items stay).
   void shut_down_waiters();
   void items_dropped(std::size_t n);
 
@@ -141,8 +141,7 @@ class BasicQueue : public QueueCore {
     if (try_put_ref(item)) return;
     Waiter w("Queue.put");
     w.slot = &item;
-    park_putter(w);
-    if (!w.slot) throw_shut_down("put");  // woken by shutdown(), not by a getter
+    if (park_putter(w) == WakeReason::closed) throw_shut_down("put");  // not taken by a getter
   }
   // Puts without parking; false when full. Shut down → QueueShutDown.
   bool try_put(T item) { return try_put_ref(item); }
@@ -159,8 +158,7 @@ class BasicQueue : public QueueCore {
     std::optional<T> out;
     Waiter w("Queue.get");
     w.slot = &out;
-    park_getter(w);
-    if (!out) throw_shut_down("get");  // woken by shutdown()
+    if (park_getter(w) == WakeReason::closed) throw_shut_down("get");
     return std::move(*out);
   }
   // The next item without parking; empty → std::nullopt. Shut down and empty → QueueShutDown.

@@ -3,7 +3,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "scheduler/cancel_scope.hpp"
+#include "scheduler/lowlevel.hpp"
 
 namespace spindle {
 
@@ -23,7 +23,8 @@ Semaphore::Semaphore(std::ptrdiff_t value, std::size_t bound, const char* name)
     : permits_(checked_value(value, name), name), bound_(bound), name_(name) {}
 
 void Semaphore::acquire() {
-  permits_.acquire(detail::running_task("Semaphore::acquire"), "Semaphore.acquire");
+  lowlevel::checkpoint_if_cancelled("Semaphore::acquire");
+  permits_.acquire("Semaphore.acquire");
 }
 
 void Semaphore::release() {

@@ -1,6 +1,6 @@
 #include "sync/task_group.hpp"
 
-#include "scheduler/detail/task_base.hpp"
+#include "scheduler/lowlevel.hpp"
 
 namespace spindle {
 
@@ -12,11 +12,10 @@ void TaskGroup::check_open() const {
 }
 
 void TaskGroup::enter() {
-  detail::TaskBase& self = detail::running_task("task_group");
-  scope_.enter(&self, detail::current_scope(self));
+  scope_.enter_running("task_group");
 }
 
-void TaskGroup::adopt(detail::TaskBase& t) {
+void TaskGroup::adopt(lowlevel::Task& t) {
   auto* c = new Child(this);  // deleted by child_done (or abandon)
   c->next = children_;
   if (children_) children_->prev = c;
@@ -25,14 +24,13 @@ void TaskGroup::adopt(detail::TaskBase& t) {
   ++live_;
 }
 
-void TaskGroup::child_done(detail::TaskBase& t, Child* c) {
+void TaskGroup::child_done(lowlevel::Task& t, Child* c) {
   if (c->prev) c->prev->next = c->next; else children_ = c->next;
   if (c->next) c->next->prev = c->prev;
   delete c;
   --live_;
-  if (t.error && !t.cancelled) {
-    t.retrieved = true;  // the group reports it
-    errors_.push_back(t.error);
+  if (t.failed()) {
+    errors_.push_back(t.mark_reported());  // the group reports it
     failing_ = true;
     scope_.cancel("task group: a child failed");
   }

@@ -13,8 +13,8 @@
 #include <vector>
 
 #include "scheduler/cancel_scope.hpp"
+#include "scheduler/lowlevel.hpp"
 #include "scheduler/task.hpp"
-#include "scheduler/wait_queue.hpp"
 #include "sync/exception_group.hpp"
 
 namespace spindle {
@@ -51,16 +51,16 @@ class TaskGroup {
   auto run(F&& body);
 
  private:
-  struct Child final : detail::DoneObserver {
+  struct Child final : lowlevel::DoneObserver {
     TaskGroup* group;
     Child* prev = nullptr;  // the group's list of children still running
     Child* next = nullptr;
     explicit Child(TaskGroup* g) : group(g) {}
-    void on_done(detail::TaskBase& t) override { group->child_done(t, this); }  // deletes this
+    void on_done(lowlevel::Task& t) override { group->child_done(t, this); }  // deletes this
   };
   void check_open() const;
-  void adopt(detail::TaskBase& t);
-  void child_done(detail::TaskBase& t, Child* c);
+  void adopt(lowlevel::Task& t);
+  void child_done(lowlevel::Task& t, Child* c);
   void enter();
   void record_body_failure(std::exception_ptr e);
   // Waits (shielded) for every child, leaves the scope, then throws what the group must throw.

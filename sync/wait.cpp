@@ -7,19 +7,18 @@
 
 namespace spindle::detail {
 
-void wait_tasks(const std::vector<TaskBase*>& tasks, const WaitOptions& opts) {
+void wait_tasks(const std::vector<lowlevel::Task*>& tasks, const WaitOptions& opts) {
   if (tasks.empty()) throw std::invalid_argument("spindle::wait: the set of tasks is empty");
   const std::optional<TimePoint> deadline = deadline_after(opts.timeout);
-  CompletionWatch watch(tasks);
+  CompletionWatch watch(tasks, "wait");
   watch.wait_until(
       [&](const CompletionWatch& w) {
-        const bool all = w.finished().size() == w.total();
         switch (opts.return_when) {
           case ReturnWhen::first_completed: return !w.finished().empty();
-          case ReturnWhen::first_exception: return all || w.any_failed();
+          case ReturnWhen::first_exception: return w.all_finished() || w.first_failure();
           case ReturnWhen::all_completed: break;
         }
-        return all;
+        return w.all_finished();
       },
       deadline);
 }

@@ -26,14 +26,14 @@ struct WaitResult {
 };
 
 namespace detail {
-void wait_tasks(const std::vector<TaskBase*>& tasks, const WaitOptions& opts);
+void wait_tasks(const std::vector<lowlevel::Task*>& tasks, const WaitOptions& opts);
 }
 
 template <std::ranges::range Range>
 auto wait(Range&& tasks, WaitOptions opts = {}) {
   using T = std::ranges::range_value_t<Range>;  // Task<R>
   std::vector<T> all(std::ranges::begin(tasks), std::ranges::end(tasks));
-  std::vector<detail::TaskBase*> bases;
+  std::vector<lowlevel::Task*> bases;
   bases.reserve(all.size());
   for (const auto& t : all) bases.push_back(t.get_base());
   detail::wait_tasks(bases, opts);

@@ -1,27 +1,18 @@
 #include "sync/wait_for.hpp"
 
-#include "scheduler/detail/task_base.hpp"
-#include "scheduler/wait_queue.hpp"
+#include "scheduler/lowlevel.hpp"
 
 namespace spindle::detail {
 
-bool join_or_cancel(TaskBase& t, std::optional<TimePoint> deadline) {
+bool join_or_cancel(lowlevel::Task& t, std::optional<TimePoint> deadline) {
   auto reap = [&](const char* why) {
-    t.root_scope.cancel(why);
-    shield([&] {
-      while (!t.done()) {
-        Waiter w("wait_for.reap");
-        t.joiners.wait(w);
-      }
-    });
+    t.cancel(why);
+    shield([&] { t.wait_done("wait_for.reap"); });
   };
   try {
-    while (!t.done()) {
-      Waiter w("wait_for");
-      if (t.joiners.wait(w, deadline) == WakeReason::timed_out) {
-        reap("wait_for: the deadline passed");
-        return false;
-      }
+    if (!t.wait_done("wait_for", deadline)) {
+      reap("wait_for: the deadline passed");
+      return false;
     }
   } catch (const CancelledError&) {
     // Cancel and reap the work, then let the caller's CancelledError continue.

@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "scheduler/cancel_scope.hpp"
+#include "scheduler/lowlevel.hpp"
 #include "scheduler/task.hpp"
 #include "scheduler/timeout.hpp"
 
@@ -16,7 +17,7 @@ namespace spindle {
 namespace detail {
 // Joins `t` until the deadline; on timeout or caller cancellation, cancels `t` and waits for it.
 // Returns false if the deadline passed before `t` finished on its own.
-bool join_or_cancel(TaskBase& t, std::optional<TimePoint> deadline);
+bool join_or_cancel(lowlevel::Task& t, std::optional<TimePoint> deadline);
 }  // namespace detail
 
 // wait_for(d, callable): runs it inline under a deadline (the same as timeout(d, callable)).

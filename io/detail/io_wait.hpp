@@ -18,11 +18,7 @@
 #include <type_traits>
 #include <utility>
 
-#include "scheduler/wait_queue.hpp"
-
-namespace spindle {
-class Loop;
-}
+#include "scheduler/lowlevel.hpp"
 
 namespace spindle::detail {
 
@@ -99,10 +95,9 @@ class IoWaitBase {
 
   Waiter waiter_;
   IoSlot* slot_;
-  Loop* loop_;
+  lowlevel::Outstanding pending_;  // held from the start until the operation ends
   bool cancel_requested_ = false;
   bool abandoned_ = false;
-  bool pending_ = true;
 };
 
 // What the operation passed to its handler, kept until the fiber resumes.

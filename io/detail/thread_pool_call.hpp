@@ -18,7 +18,7 @@
 #include <variant>
 
 #include "fibers/fiber.hpp"
-#include "scheduler/wait_queue.hpp"
+#include "scheduler/lowlevel.hpp"
 
 namespace spindle {
 class Loop;
@@ -94,9 +94,8 @@ class ThreadCallBase : public PoolJob {
   // Afterwards throws CancelledError if the fiber's scope is cancelled (the outcome is discarded).
   void wait();
   // The job is handed over; from here on the loop counts it as outstanding work. Call right
-  // before submitting it; if submitting throws, call submit_failed().
+  // before submitting it.
   void submitted() noexcept;
-  void submit_failed() noexcept;
 
  protected:
   // On the worker, after f ran (or on whichever thread dropped the job): posts the completion.
@@ -108,7 +107,7 @@ class ThreadCallBase : public PoolJob {
 
   Waiter waiter_;
   Loop* loop_;
-  bool outstanding_ = false;
+  lowlevel::Outstanding outstanding_;  // from submitted() until the completion reaches the loop
 };
 
 template <class R, class Fn>

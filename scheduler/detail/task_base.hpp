@@ -15,10 +15,15 @@
 #include "scheduler/cancel_scope.hpp"
 #include "scheduler/detail/ready_queue.hpp"
 #include "scheduler/detail/task_allocator.hpp"
+#include "scheduler/sleep.hpp"
 #include "scheduler/wait_queue.hpp"
 
 namespace spindle {
 class Loop;
+class TaskRef;
+template <class R>
+class Task;
+struct SpawnOptions;
 }
 
 namespace spindle::detail {
@@ -59,6 +64,33 @@ class TaskBase : public Runnable, public fibers::Fiber {
   }
 
   bool done() const { return state == State::done; }
+  // Ended by an exception other than CancelledError.
+  bool failed() const { return error && !cancelled; }
+  // Marks the outcome as looked at (a failure is then not logged as "never retrieved") and
+  // returns the task's exception (nullptr if it succeeded).
+  std::exception_ptr mark_reported() noexcept {
+    retrieved = true;
+    return error;
+  }
+  // Cancels the task's root scope; false (and nothing happens) if it is already done.
+  bool cancel(std::string why) {
+    if (done()) return false;
+    root_scope.cancel(std::move(why));
+    return true;
+  }
+  // Parks the running fiber (on a wait named `what`) until this task is done or `deadline`
+  // passes; false on timeout. A cancellation point.
+  bool wait_done(const char* what, std::optional<TimePoint> deadline = std::nullopt) {
+    while (!done()) {
+      Waiter w(what);
+      if (joiners.wait(w, deadline) == WakeReason::timed_out) return false;
+    }
+    return true;
+  }
+  // The scope whose cancellation reaches the task's innermost scope now, or nullptr.
+  const CancelScope* cancelled_from() const { return CancelScope::cancelled_from(scope); }
+  // "'name' (id N)", for messages.
+  std::string label() { return "'" + display_name() + "' (id " + std::to_string(id) + ")"; }
   // The task's name; the default (fibers/default_name.hpp) is only built when first asked for
   // (spawn stays cheap).
   const std::string& display_name() {
@@ -67,6 +99,29 @@ class TaskBase : public Runnable, public fibers::Fiber {
   }
   // Runs on the task's own fiber: the body, then completion (wakes joiners, schedules callbacks).
   void run_on_fiber();
+
+ protected:
+  virtual void invoke() = 0;  // calls the function and stores its value
+
+ private:
+  // The scheduler's own parts; everything above it goes through the operations above
+  // (scheduler/lowlevel.hpp).
+  friend class spindle::Loop;
+  friend class spindle::CancelScope;
+  friend class spindle::Waiter;
+  friend class spindle::WaitQueue;
+  friend class spindle::TaskRef;
+  template <class R>
+  friend class spindle::Task;
+  friend class DoneObserver;
+  friend struct TaskDiagnostics;  // scheduler/diagnostics.cpp
+  friend WakeReason spindle::park(Waiter&, std::optional<TimePoint>);
+  friend void spindle::wake(Waiter&, WakeReason);
+  friend void spindle::yield_now();
+  friend void start_task(TaskBase& t, SpawnOptions opts, CancelScope* parent_scope);
+  friend void await_done(TaskBase& t, const char* api);
+
+  void destroy() noexcept;
 
   Loop* loop = nullptr;
   State state = State::pending;
@@ -86,13 +141,6 @@ class TaskBase : public Runnable, public fibers::Fiber {
   TaskBase* live_next = nullptr;
   std::uint64_t parent_id = 0;
   TimePoint parked_since{};
-
- protected:
-  virtual void invoke() = 0;  // calls the function and stores its value
-
- private:
-  friend class DoneObserver;
-  void destroy() noexcept;
   unsigned refs_ = 1;
 };
 

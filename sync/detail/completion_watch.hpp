@@ -1,20 +1,24 @@
 #pragma once
-// Watches a set of tasks and records them in completion order, waking one parked fiber as each
-// finishes. Shared by wait() and as_completed(). Tasks already done count as finished at once, in
-// input order. Destroying the watch stops watching (the tasks keep running).
+// The one "watch these tasks finish" helper, under gather(), wait() and as_completed(): records the
+// tasks in completion order and wakes the one fiber parked on it as each finishes. Tasks already
+// done count as finished at once, in input order. Destroying the watch stops watching (the tasks
+// keep running).
 #include <cstddef>
 #include <memory>
 #include <optional>
 #include <vector>
 
 #include "scheduler/clock.hpp"
-#include "scheduler/detail/task_base.hpp"
+#include "scheduler/lowlevel.hpp"
 
 namespace spindle::detail {
 
 class CompletionWatch {
  public:
-  explicit CompletionWatch(const std::vector<TaskBase*>& tasks);
+  // `what` names the wait for diagnostics. With `cancel_on_failure` set (gather), the first
+  // failure cancels every task still running, with that message.
+  CompletionWatch(const std::vector<lowlevel::Task*>& tasks, const char* what,
+                  const char* cancel_on_failure = nullptr);
   CompletionWatch(const CompletionWatch&) = delete;
   CompletionWatch& operator=(const CompletionWatch&) = delete;
 
@@ -27,23 +31,30 @@ class CompletionWatch {
     }
     return true;
   }
-  const std::vector<TaskBase*>& finished() const { return finished_; }
-  std::size_t total() const { return total_; }
-  bool any_failed() const { return failed_; }
+  // Cancels every watched task that is still running, in input order.
+  void cancel_unfinished(const char* why);
+
+  const std::vector<lowlevel::Task*>& finished() const { return finished_; }
+  bool all_finished() const { return finished_.size() == total_; }
+  // The first task, in completion order, that failed (nullptr if none has).
+  lowlevel::Task* first_failure() const { return first_failure_; }
 
  private:
-  struct Watch final : DoneObserver {
+  struct Watch final : lowlevel::DoneObserver {
     CompletionWatch* owner = nullptr;
-    void on_done(TaskBase& t) override { owner->note(t); }
+    lowlevel::Task* task = nullptr;  // unset for a task that was done when the watch began
+    void on_done(lowlevel::Task& t) override { owner->note(t); }
   };
-  void note(TaskBase& t);
+  void note(lowlevel::Task& t);
   bool park_once(std::optional<TimePoint> deadline);  // false on timeout
 
   std::unique_ptr<Watch[]> watches_;
-  std::vector<TaskBase*> finished_;
+  std::vector<lowlevel::Task*> finished_;
   std::size_t total_ = 0;
-  bool failed_ = false;
-  Waiter* waiter_ = nullptr;
+  lowlevel::Task* first_failure_ = nullptr;
+  const char* what_;
+  const char* cancel_on_failure_ = nullptr;  // set once every task is watched
+  lowlevel::Waiter* waiter_ = nullptr;
 };
 
 }  // namespace spindle::detail

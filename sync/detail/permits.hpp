@@ -7,11 +7,9 @@
 // Invariant: waiters are queued only while no permit is free (available() == 0).
 #include <cstddef>
 
-#include "scheduler/wait_queue.hpp"
+#include "scheduler/lowlevel.hpp"
 
 namespace spindle::detail {
-
-class TaskBase;
 
 class Permits {
  public:
@@ -24,13 +22,13 @@ class Permits {
     --available_;
     return true;
   }
-  // Try, else park until a permit is handed over. A cancellation point (also on the fast path):
-  // throws CancelledError holding nothing, whether cancelled before or while queued. `self` is the
-  // running task, `what` names the wait for diagnostics.
-  void acquire(TaskBase& self, const char* what);
+  // Try, else park until a permit is handed over. Call after the caller's checkpoint (the fast
+  // path is a cancellation point too): throws CancelledError holding nothing if cancelled while
+  // queued. `what` names the wait for diagnostics.
+  void acquire(const char* what);
   // Hands the permit to the first queued fiber (returned, so Lock can record its new owner), or
   // puts it back (nullptr).
-  TaskBase* release() noexcept;
+  lowlevel::Task* release() noexcept;
 
   std::size_t available() const noexcept { return available_; }
   std::size_t waiting() const noexcept { return waiters_.size(); }
