@@ -2,7 +2,7 @@
 
 namespace spindle::detail {
 
-void note_spawn(Instrument& in, TaskBase& t, const std::source_location& site) noexcept {
+void note_spawn(Instrument& in, TaskBase& t, const SpawnSite& site) noexcept {
   in.on_spawn(TaskRef(&t), site);
 }
 

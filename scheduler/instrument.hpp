@@ -3,8 +3,8 @@
 // seeded schedules hang off. Install an Instrument for one run with RunOptions::instrument. Its
 // methods run on the loop thread, synchronously, at the event; they must not park, throw or
 // spawn. Without one, each point costs one predictable branch: no call, no allocation.
-#include <source_location>
 
+#include "scheduler/spawn_site.hpp"
 #include "scheduler/task.hpp"
 
 namespace spindle {
@@ -13,7 +13,7 @@ class Instrument {
  public:
   virtual ~Instrument() = default;
   // `task` was spawned (queued, not run yet) at `site`: SpawnOptions::site, the caller of spawn.
-  virtual void on_spawn(const TaskRef& /*task*/, const std::source_location& /*site*/) noexcept {}
+  virtual void on_spawn(const TaskRef& /*task*/, const SpawnSite& /*site*/) noexcept {}
   // `task` parks in `what` ("Lock.lock", "sleep") on `object`: the WaitQueue it waits in (a
   // member of the primitive), or nullptr for a wait in no queue (sleep, I/O).
   virtual void on_park(const TaskRef& /*task*/, const char* /*what*/,
@@ -32,7 +32,7 @@ class Instrument {
 namespace detail {
 // The out-of-line halves of the points, called only when an instrument is installed.
 [[gnu::cold]] void note_spawn(Instrument& in, TaskBase& t,
-                              const std::source_location& site) noexcept;
+                              const SpawnSite& site) noexcept;
 [[gnu::cold]] void note_park(Instrument& in, TaskBase& t, const char* what,
                              const void* object) noexcept;
 [[gnu::cold]] void note_wake(Instrument& in, TaskBase& t, TaskBase* by) noexcept;

@@ -5,13 +5,13 @@
 #include <cstdint>
 #include <exception>
 #include <functional>
-#include <source_location>
 #include <string>
 #include <type_traits>
 #include <utility>
 
 #include "scheduler/detail/task_base.hpp"
 #include "scheduler/errors.hpp"
+#include "scheduler/spawn_site.hpp"
 
 namespace spindle {
 
@@ -20,7 +20,7 @@ struct SpawnOptions {
   std::size_t stack_size = 0;  // bytes; 0 = the loop's default
   // Where spawn was called, for instruments (scheduler/instrument.hpp): this default is the place
   // that builds the options.
-  std::source_location site = std::source_location::current();
+  SpawnSite site = SpawnSite::current();
 };
 
 namespace detail {
@@ -141,10 +141,10 @@ auto spawn(SpawnOptions opts, F&& f, Args&&... args) {
 }
 
 // spawn(f) records its caller as the spawn site (a default argument). C++ has no room for one
-// after arguments: spawn(f, args...) has no site (an empty source_location) unless given
+// after arguments: spawn(f, args...) has no site (an empty SpawnSite) unless given
 // SpawnOptions.
 template <class F, class = std::enable_if_t<!std::is_same_v<std::decay_t<F>, SpawnOptions>>>
-auto spawn(F&& f, std::source_location site = std::source_location::current()) {
+auto spawn(F&& f, SpawnSite site = SpawnSite::current()) {
   return spawn(SpawnOptions{.name = {}, .site = site}, std::forward<F>(f));
 }
 

@@ -24,7 +24,7 @@ class RecordingInstrument : public Instrument {
     object_name_ = std::move(name);
   }
 
-  void on_spawn(const TaskRef& t, const std::source_location& site) noexcept override {
+  void on_spawn(const TaskRef& t, const SpawnSite& site) noexcept override {
     const bool here = std::strcmp(site.file_name(), __FILE__) == 0;
     events("spawn " + t.name() + " at " +
            (site.line() == 0 ? std::string("no site")
