@@ -5,9 +5,7 @@
 #include <stdexcept>
 
 #include "scheduler/detail/logger.hpp"
-#include "scheduler/detail/running.hpp"
 #include "scheduler/instrument.hpp"
-#include "scheduler/loop.hpp"
 #include "scheduler/lowlevel.hpp"
 #include "scheduler/sleep.hpp"
 

@@ -3,10 +3,7 @@
 #include <string>
 
 #include "fibers/fatal.hpp"
-#include "scheduler/detail/running.hpp"
-#include "scheduler/detail/task_base.hpp"
 #include "scheduler/instrument.hpp"
-#include "scheduler/loop.hpp"
 #include "scheduler/lowlevel.hpp"
 
 namespace spindle {
