@@ -189,8 +189,8 @@ void Loop::suspend() {
   detail::TaskBase* self = current_;
   detail::Runnable* next = ready_.front();
   // Fast path: straight to the next ready fiber (one switch, nothing else to look at).
-  if (next && next->kind == detail::Runnable::Kind::fiber && !debug_ &&
-      ++switches_ < kSwitchesBetweenPolls) [[likely]] {
+  if (next && next->kind == detail::Runnable::Kind::fiber &&
+      ++switches_ < kSwitchesBetweenPolls && !observe_switches_) [[likely]] {
     ready_.pop_front();
     if (next == self) return;  // a yield with nothing else to run
     auto* to = static_cast<detail::TaskBase*>(next);
@@ -203,10 +203,13 @@ void Loop::suspend() {
 
 void Loop::suspend_slow(detail::TaskBase* self, detail::Runnable* next) {
   if (debug_) debug_check_slow(*self);
+  if (instrument_ && self->waiter) {  // park's event, here so that park itself has no branch
+    detail::note_park(*instrument_, *self, self->waiter->what(), self->waiter->queue());
+  }
   bool visit_loop = !next || next->kind != detail::Runnable::Kind::fiber;
   if (!visit_loop && switches_ >= kSwitchesBetweenPolls) {
-    switches_ = 0;
-    visit_loop = has_external_work();
+    visit_loop = has_external_work();  // the loop polls as soon as it runs (run_ready)
+    if (!visit_loop) switches_ = 0;
   }
   if (!visit_loop) {
     ready_.pop_front();
@@ -215,7 +218,6 @@ void Loop::suspend_slow(detail::TaskBase* self, detail::Runnable* next) {
     current_ = to;
     after_switch(fibers::switch_to(*self, *to));
   } else {
-    switches_ = 0;
     current_ = nullptr;
     after_switch(fibers::switch_to(*self, loop_fiber_));
   }
@@ -271,12 +273,11 @@ void Loop::run_callback(detail::Callback& c) noexcept {
 }
 
 void Loop::run_ready() {
-  unsigned since_poll = 0;
   // Returns to drive() as soon as the main fiber is done, so leftovers get reaped even if some
-  // fiber keeps yielding forever.
+  // fiber keeps yielding forever. switches_ counts the fibers' own switches too (suspend).
   while (!ready_.empty() && !main_just_finished()) {
-    if (++since_poll >= kSwitchesBetweenPolls && has_external_work()) {
-      since_poll = 0;
+    if (++switches_ >= kSwitchesBetweenPolls && has_external_work()) {
+      switches_ = 0;
       poll_reactor();
       fire_due_timers();
     }
@@ -429,6 +430,8 @@ void Loop::open(const RunOptions& opts) {
   stack_size_ = opts.stack_size ? opts.stack_size : fibers::StackPool::default_stack_size();
   autojump_threshold_ = opts.autojump_threshold;
   instrument_ = opts.instrument;
+  observe_switches_ = debug_ || instrument_;
+  switches_ = 0;
   default_pool_ = &fibers::StackPool::for_size(stack_size_);
   virtual_now_ = std::chrono::steady_clock::now();
   cached_now_ = virtual_now_;
@@ -465,6 +468,7 @@ void Loop::close() noexcept {
   running_ = false;
   main_ = nullptr;
   instrument_ = nullptr;
+  observe_switches_ = false;
   detail::t_running_loop = nullptr;
 }
 

@@ -161,7 +161,7 @@ class Loop {
   friend WakeReason park(Waiter&, std::optional<TimePoint>);
   friend void wake(Waiter&, WakeReason);
   friend void yield_now();
-  friend void detail::start_task(detail::TaskBase&, SpawnOptions, CancelScope*);
+  friend void detail::start_task(detail::TaskBase&, SpawnOptions&&, CancelScope*);
   friend std::optional<TimePoint> detail::deadline_after(std::optional<Duration>);
 
   void make_ready(detail::TaskBase& t) { ready_.push_back(&t); }
@@ -222,9 +222,12 @@ class Loop {
   detail::ReadyQueue ready_;
   detail::TimerHeap timers_;
   fibers::Fiber loop_fiber_;  // this thread's own context, where the loop itself runs
-  unsigned switches_ = 0;
+  unsigned switches_ = 0;  // since the reactor was last looked at: it is, every 64 (with work)
   ClockKind clock_ = ClockKind::real;
   bool debug_ = false;
+  // Debug mode or an instrument: every switch away from a fiber takes suspend's slow path, which
+  // reports to them.
+  bool observe_switches_ = false;
   bool running_ = false;
   std::atomic<bool> closed_{true};
   std::size_t stack_size_ = 0;

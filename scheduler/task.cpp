@@ -14,11 +14,13 @@ namespace detail {
 
 TaskBase::~TaskBase() = default;
 
+void TaskBase::report_never_retrieved() noexcept {
+  logger().error("Task exception was never retrieved: task '{}' (id {}): {}", display_name(), id,
+                 describe(error));
+}
+
 void TaskBase::destroy() noexcept {
-  if (error && !retrieved && !cancelled) {
-    logger().error("Task exception was never retrieved: task '{}' (id {}): {}", display_name(), id,
-                   describe(error));
-  }
+  if (error && !retrieved && !cancelled) [[unlikely]] report_never_retrieved();
   delete this;
 }
 
@@ -74,7 +76,7 @@ void DoneObserver::unlink() noexcept {
   prev_ = next_ = nullptr;
 }
 
-void start_task(TaskBase& t, SpawnOptions opts, CancelScope* parent_scope) {
+void start_task(TaskBase& t, SpawnOptions&& opts, CancelScope* parent_scope) {
   Loop& loop = this_loop();
   t.loop = &loop;
   t.id = loop.next_task_id();

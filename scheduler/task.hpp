@@ -114,13 +114,13 @@ class Task : public TaskRef {
 namespace detail {
 // Registers a freshly made task with the running loop and queues it. `parent_scope` ties it to a
 // task group's scope (cancelled with it); nullptr makes a free-standing task.
-void start_task(TaskBase& t, SpawnOptions opts, CancelScope* parent_scope = nullptr);
+void start_task(TaskBase& t, SpawnOptions&& opts, CancelScope* parent_scope = nullptr);
 
 template <class F, class... Args>
 using SpawnResult = std::invoke_result_t<std::decay_t<F>, std::decay_t<Args>...>;
 
 template <class F, class... Args>
-Task<SpawnResult<F, Args...>> make_task(SpawnOptions opts, CancelScope* parent_scope, F&& f,
+Task<SpawnResult<F, Args...>> make_task(SpawnOptions&& opts, CancelScope* parent_scope, F&& f,
                                         Args&&... args) {
   using R = SpawnResult<F, Args...>;
   auto bound = [f = std::forward<F>(f), ... args = std::forward<Args>(args)]() mutable -> R {

@@ -33,10 +33,7 @@ WakeReason park(Waiter& w, std::optional<TimePoint> deadline) {
   if (deadline) loop.arm(w.timer_, *deadline);
   self.waiter = &w;
   self.parked_since = loop.cached_time();
-  if (Instrument* in = loop.instrument()) [[unlikely]] {
-    detail::note_park(*in, self, w.what_, w.queue_);
-  }
-  loop.suspend();
+  loop.suspend();  // an instrument hears of the park there (Loop::suspend_slow)
   self.waiter = nullptr;
   if (w.timer_.armed()) loop.disarm(w.timer_);
   if (w.reason_ == WakeReason::cancelled) [[unlikely]] {

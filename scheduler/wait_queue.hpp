@@ -31,6 +31,7 @@ class Waiter {
 
   WakeReason reason() const { return reason_; }
   bool linked() const { return queue_ != nullptr; }
+  const WaitQueue* queue() const { return queue_; }  // the queue it is linked in, or nullptr
   const char* what() const { return what_; }
   detail::TaskBase* task() const { return task_; }
 

@@ -54,14 +54,12 @@ class AsCompleted {
       return;
     }
     const std::size_t want = next_ + 1;
-    if (!watch_->wait_until([&](const auto& w) { return w.finished().size() >= want; },
+    if (!watch_->wait_until([&](const auto& w) { return w.finished_count() >= want; },
                             deadline_)) {
       throw TimeoutError("as_completed: the deadline passed");
     }
-    lowlevel::Task* b = watch_->finished()[next_++];
-    for (const auto& t : tasks_) {
-      if (t.get_base() == b) current_ = t;
-    }
+    current_ = tasks_[watch_->take_finished()];
+    ++next_;
   }
 
   std::vector<Task<R>> tasks_;

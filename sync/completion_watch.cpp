@@ -5,14 +5,14 @@ namespace spindle::detail {
 CompletionWatch::CompletionWatch(const std::vector<lowlevel::Task*>& tasks, const char* what,
                                  const char* cancel_on_failure)
     : watches_(std::make_unique<Watch[]>(tasks.size())), total_(tasks.size()), what_(what) {
-  finished_.reserve(tasks.size());
   for (std::size_t i = 0; i < tasks.size(); ++i) {
-    if (tasks[i]->done()) {
-      note(*tasks[i]);
+    Watch& w = watches_[i];
+    w.owner = this;
+    w.task = tasks[i];
+    if (w.task->done()) {
+      note(w);
     } else {
-      watches_[i].owner = this;
-      watches_[i].task = tasks[i];
-      watches_[i].observe(*tasks[i]);
+      w.observe(*w.task);
     }
   }
   // A failure among the tasks already done cancels the rest only now that all are watched.
@@ -21,15 +21,22 @@ CompletionWatch::CompletionWatch(const std::vector<lowlevel::Task*>& tasks, cons
 }
 
 void CompletionWatch::cancel_unfinished(const char* why) {
-  for (std::size_t i = 0; i < total_; ++i) {
-    if (lowlevel::Task* t = watches_[i].task) t->cancel(why);  // a no-op once it is done
-  }
+  for (std::size_t i = 0; i < total_; ++i) watches_[i].task->cancel(why);  // no-op once done
 }
 
-void CompletionWatch::note(lowlevel::Task& t) {
-  finished_.push_back(&t);
-  if (t.failed() && !first_failure_) {
-    first_failure_ = &t;
+std::size_t CompletionWatch::take_finished() {
+  Watch* w = untaken_;
+  untaken_ = w->next_finished;
+  if (!untaken_) untaken_end_ = &untaken_;
+  return static_cast<std::size_t>(w - watches_.get());
+}
+
+void CompletionWatch::note(Watch& w) {
+  *untaken_end_ = &w;
+  untaken_end_ = &w.next_finished;
+  ++finished_;
+  if (w.task->failed() && !first_failure_) {
+    first_failure_ = w.task;
     if (cancel_on_failure_) cancel_unfinished(cancel_on_failure_);
   }
   if (waiter_) lowlevel::wake(*waiter_);

@@ -14,7 +14,7 @@ void wait_tasks(const std::vector<lowlevel::Task*>& tasks, const WaitOptions& op
   watch.wait_until(
       [&](const CompletionWatch& w) {
         switch (opts.return_when) {
-          case ReturnWhen::first_completed: return !w.finished().empty();
+          case ReturnWhen::first_completed: return w.finished_count() > 0;
           case ReturnWhen::first_exception: return w.all_finished() || w.first_failure();
           case ReturnWhen::all_completed: break;
         }

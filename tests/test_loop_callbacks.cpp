@@ -6,6 +6,7 @@
 #include <thread>
 #include <vector>
 
+#include "scheduler/instrument.hpp"
 #include "support.hpp"
 
 using namespace spindle;
@@ -260,6 +261,36 @@ TEST_CASE("call_soon_threadsafe from another thread while a keep_alive token is 
     CHECK(value == 42);
     CHECK(ran_on == std::this_thread::get_id());  // run on the loop's thread
   });
+}
+
+// The loop looks at the reactor every 64 switches even when fibers never park; debug mode and an
+// instrument take suspend's slow path, which once never counted switches (a yielding fiber then
+// starved every cross-thread callback and I/O completion).
+TEST_CASE("fibers that only yield still let cross-thread callbacks in, in every mode") {
+  struct Quiet : Instrument {} quiet;
+  const RunOptions modes[] = {RunOptions{}, RunOptions{.debug = true},
+                              RunOptions{.instrument = &quiet}};
+  for (const RunOptions& opts : modes) {
+    int yields_before_it_ran = -1;
+    run(opts, [&] {
+      Loop& loop = this_loop();
+      auto token = loop.keep_alive();
+      bool ran = false;
+      std::thread producer([&] { loop.call_soon_threadsafe([&] { ran = true; }); });
+      producer.join();  // the callback is queued before any fiber yields
+      auto other = spawn([&] {
+        while (!ran) yield_now();
+      });
+      for (int i = 0; i < 10'000 && !ran; ++i) {
+        yield_now();
+        yields_before_it_ran = i + 1;
+      }
+      other.cancel();
+    });
+    CAPTURE(opts.debug);
+    CHECK(yields_before_it_ran >= 1);
+    CHECK(yields_before_it_ran <= 64);
+  }
 }
 
 TEST_CASE("call_soon_threadsafe from several threads: all run, each thread's in order") {

@@ -118,10 +118,12 @@ class TaskBase : public Runnable, public fibers::Fiber {
   friend WakeReason spindle::park(Waiter&, std::optional<TimePoint>);
   friend void spindle::wake(Waiter&, WakeReason);
   friend void spindle::yield_now();
-  friend void start_task(TaskBase& t, SpawnOptions opts, CancelScope* parent_scope);
+  friend void start_task(TaskBase& t, SpawnOptions&& opts, CancelScope* parent_scope);
   friend void await_done(TaskBase& t, const char* api);
 
   void destroy() noexcept;
+  // Out of line and cold: destroy() stays small on the path every task takes.
+  [[gnu::cold, gnu::noinline]] void report_never_retrieved() noexcept;
 
   Loop* loop = nullptr;
   State state = State::pending;

@@ -34,23 +34,29 @@ class CompletionWatch {
   // Cancels every watched task that is still running, in input order.
   void cancel_unfinished(const char* why);
 
-  const std::vector<lowlevel::Task*>& finished() const { return finished_; }
-  bool all_finished() const { return finished_.size() == total_; }
+  std::size_t finished_count() const { return finished_; }
+  bool all_finished() const { return finished_ == total_; }
+  // The input index of the earliest finished task not taken yet; only when finished_count() is
+  // more than the number taken so far. Tasks are taken in completion order.
+  std::size_t take_finished();
   // The first task, in completion order, that failed (nullptr if none has).
   lowlevel::Task* first_failure() const { return first_failure_; }
 
  private:
   struct Watch final : lowlevel::DoneObserver {
     CompletionWatch* owner = nullptr;
-    lowlevel::Task* task = nullptr;  // unset for a task that was done when the watch began
-    void on_done(lowlevel::Task& t) override { owner->note(t); }
+    lowlevel::Task* task = nullptr;
+    Watch* next_finished = nullptr;
+    void on_done(lowlevel::Task&) override { owner->note(*this); }
   };
-  void note(lowlevel::Task& t);
+  void note(Watch& w);
   bool park_once(std::optional<TimePoint> deadline);  // false on timeout
 
-  std::unique_ptr<Watch[]> watches_;
-  std::vector<lowlevel::Task*> finished_;
+  std::unique_ptr<Watch[]> watches_;  // one per task, in input order
+  Watch* untaken_ = nullptr;          // finished and not taken, in completion order, up to...
+  Watch** untaken_end_ = &untaken_;   // ...the last one's next_finished
   std::size_t total_ = 0;
+  std::size_t finished_ = 0;
   lowlevel::Task* first_failure_ = nullptr;
   const char* what_;
   const char* cancel_on_failure_ = nullptr;  // set once every task is watched
