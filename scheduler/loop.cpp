@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "scheduler/detail/callback.hpp"
+#include "scheduler/detail/hot_path.hpp"
 #include "scheduler/detail/logger.hpp"
 #include "scheduler/detail/running.hpp"
 #include "scheduler/diagnostics.hpp"
@@ -185,7 +186,7 @@ bool Loop::has_external_work() const {
 
 // ---- switching -------------------------------------------------------------------------------
 
-void Loop::suspend() {
+SPINDLE_HOT_PATH void Loop::suspend() {
   detail::TaskBase* self = current_;
   detail::Runnable* next = ready_.front();
   // Fast path: straight to the next ready fiber (one switch, nothing else to look at).

@@ -1,5 +1,6 @@
 #include "scheduler/sleep.hpp"
 
+#include "scheduler/detail/hot_path.hpp"
 #include "scheduler/lowlevel.hpp"
 #include "scheduler/timeout.hpp"
 
@@ -7,7 +8,7 @@ namespace spindle {
 
 void raise_if_cancelled() { lowlevel::checkpoint_if_cancelled("raise_if_cancelled"); }
 
-void yield_now() {
+SPINDLE_HOT_PATH void yield_now() {
   lowlevel::Task& self = lowlevel::checkpoint_if_cancelled("yield_now");
   if (self.lazy_deadlines) CancelScope::arm_lazy(self);
   Loop& loop = *self.loop;

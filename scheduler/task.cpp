@@ -24,6 +24,12 @@ void TaskBase::destroy() noexcept {
   delete this;
 }
 
+void TaskBase::end_body() noexcept {
+  root_scope.exit();
+  state = State::done;
+  if (Instrument* in = loop->instrument()) [[unlikely]] note_exit(*in, *this);
+}
+
 void TaskBase::run_on_fiber() {
   state = State::running;
   root_scope.enter(this, parent_scope);
@@ -37,17 +43,13 @@ void TaskBase::run_on_fiber() {
     // waits for or watches it is being unwound too: detach them, wake nobody.
     while (Waiter* w = joiners.front()) joiners.unlink(*w);
     while (DoneObserver* o = observers) o->unlink();
-    root_scope.exit();
-    state = State::done;
-    if (Instrument* in = loop->instrument()) [[unlikely]] note_exit(*in, *this);
+    end_body();
     loop->remove_live(*this);
     throw;
   } catch (...) {  // the task's outcome (ForcedUnwind and CancelledError are handled above)
     error = std::current_exception();
   }
-  root_scope.exit();
-  state = State::done;
-  if (Instrument* in = loop->instrument()) [[unlikely]] note_exit(*in, *this);
+  end_body();
   joiners.wake_all();
   while (DoneObserver* o = observers) {
     o->unlink();

@@ -3,6 +3,7 @@
 #include <string>
 
 #include "fibers/fatal.hpp"
+#include "scheduler/detail/hot_path.hpp"
 #include "scheduler/instrument.hpp"
 #include "scheduler/lowlevel.hpp"
 
@@ -20,7 +21,7 @@ void Waiter::on_deadline(detail::TimerNode& t) {
   wake(*static_cast<Waiter*>(t.context), WakeReason::timed_out);
 }
 
-WakeReason park(Waiter& w, std::optional<TimePoint> deadline) {
+SPINDLE_HOT_PATH WakeReason park(Waiter& w, std::optional<TimePoint> deadline) {
   detail::TaskBase& self = lowlevel::current_task("park");
   Loop& loop = *self.loop;
   if (const CancelScope* s = CancelScope::cancelled_from(self.scope)) [[unlikely]] {
@@ -43,7 +44,7 @@ WakeReason park(Waiter& w, std::optional<TimePoint> deadline) {
   return w.reason_;
 }
 
-void wake(Waiter& w, WakeReason reason) {
+SPINDLE_HOT_PATH void wake(Waiter& w, WakeReason reason) {
   if (w.reason_ != WakeReason::pending) return;
   if (w.queue_) w.queue_->unlink(w);
   w.reason_ = reason;

@@ -122,6 +122,7 @@ class TaskBase : public Runnable, public fibers::Fiber {
   friend void await_done(TaskBase& t, const char* api);
 
   void destroy() noexcept;
+  void end_body() noexcept;  // leaves the root scope, becomes done, tells the instrument
   // Out of line and cold: destroy() stays small on the path every task takes.
   [[gnu::cold, gnu::noinline]] void report_never_retrieved() noexcept;
 
