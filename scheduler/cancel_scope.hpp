@@ -67,6 +67,10 @@ class CancelScope {
   bool cancelled_caught() const { return cancelled_caught_; }
   // Whether the deadline (rather than cancel()) cancelled the scope.
   bool deadline_hit() const { return deadline_hit_; }
+  // Whether a call inside reported this scope's cancellation as an error code instead of raising
+  // it (the hooks' ECANCELED to a foreign library): the body may then return normally.
+  bool cancellation_reported() const { return cancellation_reported_; }
+  void note_cancellation_reported() const noexcept { cancellation_reported_ = true; }
 
   // Runs `body` (callable with no arguments or with CancelScope&) inside the scope. Returns its
   // result, or an empty optional when this scope's cancellation ended it (R = void → monostate).
@@ -116,6 +120,7 @@ class CancelScope {
   bool cancel_called_ = false;
   bool cancelled_caught_ = false;
   bool deadline_hit_ = false;
+  mutable bool cancellation_reported_ = false;  // set through the const scope a task sees
   bool lazy_ = false;  // deadline set, timer not armed until the owner parks
 };
 

@@ -46,6 +46,11 @@ bool debug_from_env() {
   const char* v = std::getenv("SPINDLE_DEBUG");
   return v && std::string_view(v) != "0" && *v;
 }
+
+bool hooks_off_by_env() {
+  const char* v = std::getenv("SPINDLE_HOOKS");
+  return v && std::string_view(v) == "0";
+}
 }  // namespace
 
 struct Loop::Reactor {
@@ -428,6 +433,7 @@ void Loop::open(const RunOptions& opts) {
   if (detail::t_running_loop) throw std::logic_error("spindle::run called inside a running loop");
   clock_ = opts.clock;
   debug_ = opts.debug || debug_from_env();
+  hooks_ = opts.hooks && !hooks_off_by_env();
   stack_size_ = opts.stack_size ? opts.stack_size : fibers::StackPool::default_stack_size();
   autojump_threshold_ = opts.autojump_threshold;
   instrument_ = opts.instrument;

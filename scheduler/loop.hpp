@@ -39,6 +39,9 @@ struct RunOptions {
   std::optional<Duration> autojump_threshold = std::nullopt;
   // Receives the run's scheduling events (scheduler/instrument.hpp); must outlive the run.
   Instrument* instrument = nullptr;
+  // With the hooks library linked or preloaded (io/hooks/hooks.hpp), blocking libc calls made by
+  // this run's fibers park them. false (or SPINDLE_HOOKS=0) leaves them plain libc calls.
+  bool hooks = true;
 };
 
 namespace detail {
@@ -133,6 +136,7 @@ class Loop {
   TimePoint time() const;
   ClockKind clock() const { return clock_; }
   bool debug() const { return debug_; }
+  bool hooks() const { return hooks_; }  // RunOptions::hooks and SPINDLE_HOOKS
   std::size_t default_stack_size() const { return stack_size_; }
   fibers::StackPool& default_pool() { return *default_pool_; }
   std::size_t timer_count() const { return timers_.size(); }
@@ -225,6 +229,7 @@ class Loop {
   unsigned switches_ = 0;  // since the reactor was last looked at: it is, every 64 (with work)
   ClockKind clock_ = ClockKind::real;
   bool debug_ = false;
+  bool hooks_ = true;
   // Debug mode or an instrument: every switch away from a fiber takes suspend's slow path, which
   // reports to them.
   bool observe_switches_ = false;

@@ -75,6 +75,13 @@ inline Task& checkpoint_if_cancelled(Api api) {
   return self;
 }
 
+// For a call that reports cancellation as an error code instead of throwing (the hooks'
+// ECANCELED): records it on the cancelling scope, so that a timeout() around still throws
+// TimeoutError when its body returns.
+inline void note_cancellation_reported(const Task& t) noexcept {
+  if (const CancelScope* s = t.cancelled_from()) s->note_cancellation_reported();
+}
+
 // Outstanding work the loop cannot see in its queues (an I/O operation, a job on a thread): while
 // a token is held, an idle loop blocks in the reactor instead of reporting a deadlock. Movable;
 // released by release() or on destruction.

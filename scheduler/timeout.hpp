@@ -43,7 +43,9 @@ std::optional<TimePoint> deadline_after(std::optional<Duration> d);
 }  // namespace detail
 
 // Runs body (callable with no arguments or with Timeout&) with a deadline; if the deadline
-// cancels it, throws TimeoutError. std::nullopt = no deadline (yet). Durations saturate (see
+// cancels it, throws TimeoutError: also when the body returned anyway after a call reported the
+// cancellation as an error code (a foreign library that got ECANCELED from a hooked call,
+// io/hooks/hooks.hpp). A body that never reaches a cancellation point returns normally (Trio). std::nullopt = no deadline (yet). Durations saturate (see
 // scheduler/clock.hpp): timeout(hours::max(), body) never fires, a negative one has expired.
 template <class F>
 auto timeout_at(std::optional<TimePoint> deadline, F&& body) {
@@ -52,7 +54,9 @@ auto timeout_at(std::optional<TimePoint> deadline, F&& body) {
   scope.deadline = deadline;
   Timeout t(scope);
   auto out = scope.run([&] { return detail::call_with_timeout(body, t); });
-  if (!out) throw TimeoutError("timeout: the deadline passed");
+  if (!out || (scope.deadline_hit() && scope.cancellation_reported())) {
+    throw TimeoutError("timeout: the deadline passed");
+  }
   if constexpr (!std::is_void_v<R>) return std::move(*out);
 }
 

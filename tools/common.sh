@@ -12,13 +12,15 @@
 SPINDLE_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
 # Debian packages the build needs, the real clients the server-sample tests talk to the
-# servers with (nc, curl, redis-cli), and clang 14 with its libFuzzer runtime for the fuzz
+# servers with (nc, curl, redis-cli), the unmodified libraries the hooks are tested with
+# (hiredis, libcurl; libevent for hiredis's async peer in the benchmarks), and clang 14 with its libFuzzer runtime for the fuzz
 # targets (libclang-rt-14-dev has libclang_rt.fuzzer). The benchmark comparison installs its own
 # extras.
 SPINDLE_PACKAGES=(
   g++ meson ninja-build pkg-config
   libboost1.81-dev libboost-context1.81-dev libspdlog-dev doctest-dev liburing-dev
   netcat-openbsd curl redis-tools redis-server
+  libhiredis-dev libcurl4-openssl-dev libevent-dev
   clang-14 libclang-rt-14-dev
 )
 
