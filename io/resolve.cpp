@@ -3,8 +3,8 @@
 #include <boost/asio/ip/address.hpp>
 #include <charconv>
 
-#include "io/use_fiber.hpp"
-#include "scheduler/loop.hpp"
+#include "io/errors.hpp"
+#include "io/thread_pool.hpp"
 
 namespace spindle {
 
@@ -24,9 +24,12 @@ std::vector<boost::asio::ip::tcp::endpoint> resolve(std::string_view host, std::
   if (const auto port = numeric_port(service); !not_numeric && port) {
     return {tcp::endpoint(address, *port)};
   }
-  tcp::resolver resolver(this_loop().io_context());
   boost::system::error_code ec;
-  const auto results = resolver.async_resolve(host, service, use_fiber[ec].named("resolve"));
+  const auto results = to_thread([&] {
+    thread_local boost::asio::io_context unused;  // a resolver needs one; resolve() never runs it
+    tcp::resolver resolver(unused);
+    return resolver.resolve(host, service, ec);
+  });
   if (ec) detail::throw_io_error(ec, "resolve", detail::host_port(host, service));
   std::vector<tcp::endpoint> out;
   out.reserve(results.size());

@@ -67,6 +67,22 @@ class Table {
   std::atomic<std::uint64_t> gens_{0};
 };
 
+// Set while this thread is inside the table: a sanitizer's own check run from here (UBSan's
+// vptr check tests memory with a pipe) makes hooked calls that must not come back in.
+constinit thread_local bool t_inside = false;
+
+class Inside {
+ public:
+  Inside() : first_(!t_inside) { t_inside = true; }
+  ~Inside() {
+    if (first_) t_inside = false;
+  }
+  bool nested() const { return !first_; }
+
+ private:
+  bool first_;
+};
+
 // Never destroyed: hooked calls may come from other threads while the process exits.
 Table& table() {
   static Table* t = new Table;
@@ -109,6 +125,8 @@ FdInfo info_of(const Entry& e) {
 }  // namespace
 
 FdInfo fd_info(int fd) {
+  const Inside inside;
+  if (inside.nested()) return FdInfo{};
   Table& t = table();
   if (auto seen = t.with(fd, [](Entry& e) { return e.file ? std::optional(info_of(e)) : std::nullopt; })) {
     return *seen;
@@ -126,6 +144,8 @@ FdInfo fd_info(int fd) {
 }
 
 void fd_created(int fd, FdKind kind, bool nonblocking) {
+  const Inside inside;
+  if (inside.nested()) return;
   Table& t = table();
   auto file = std::make_shared<File>(File{kind, nonblocking});
   const std::uint64_t gen = t.next_gen();
@@ -136,6 +156,8 @@ void fd_created(int fd, FdKind kind, bool nonblocking) {
 }
 
 void fd_duplicated(int from, int to) {
+  const Inside inside;
+  if (inside.nested()) return;
   Table& t = table();
   std::shared_ptr<File> file = t.with(from, [](Entry& e) { return e.file; });
   const std::uint64_t gen = t.next_gen();
@@ -146,6 +168,8 @@ void fd_duplicated(int from, int to) {
 }
 
 std::uint64_t fd_closing(int fd) {
+  const Inside inside;
+  if (inside.nested()) return 0;
   return table().with(fd, [](Entry& e) {
     const std::uint64_t ended = e.file ? e.gen : 0;
     e.file.reset();
@@ -154,12 +178,16 @@ std::uint64_t fd_closing(int fd) {
 }
 
 void fd_set_nonblocking(int fd, bool on) {
+  const Inside inside;
+  if (inside.nested()) return;
   table().with(fd, [on](Entry& e) {
     if (e.file) e.file->nonblocking = on;
   });
 }
 
 void fd_set_timeout(int fd, int optname, std::int64_t ns) {
+  const Inside inside;
+  if (inside.nested()) return;
   table().with(fd, [optname, ns](Entry& e) {
     if (!e.file) return;
     (optname == SO_RCVTIMEO ? e.file->receive_timeout : e.file->send_timeout) = ns;
