@@ -207,26 +207,6 @@ TEST_CASE("select waits on its sets and reports exactly the ready ones") {
   });
 }
 
-TEST_CASE("sleep_for in 10,000 fibers takes one sleep's time") {
-  run_virtual([] {
-    Stopwatch clock;
-    std::vector<Task<void>> sleepers;
-    for (int i = 0; i < 10'000; ++i) {
-      sleepers.push_back(spawn([] { std::this_thread::sleep_for(std::chrono::seconds(1)); }));
-    }
-    for (auto& t : sleepers) t.join();
-    CHECK(clock.elapsed() == 1s);
-    timespec req{0, 300'000'000};
-    CHECK(::nanosleep(&req, nullptr) == 0);
-    CHECK(::clock_nanosleep(CLOCK_MONOTONIC, 0, &req, nullptr) == 0);
-    CHECK(::sleep(2) == 0u);
-    CHECK(clock.elapsed() == 3'600ms);
-    timespec bad{0, 1'000'000'000};
-    CHECK(::nanosleep(&bad, nullptr) == -1);
-    CHECK(errno == EINVAL);
-  });
-}
-
 TEST_CASE("close from another fiber wakes the parked reader with EBADF") {
   run(io_virtual(), [&] {
     FdPipe p;
@@ -456,6 +436,32 @@ TEST_CASE("getaddrinfo and gethostbyname run on the worker pool") {
     hostent* h = ::gethostbyname("localhost");
     REQUIRE(h != nullptr);
     CHECK(h->h_addrtype == AF_INET);
+  });
+}
+
+}  // TEST_SUITE
+
+// Outside test-suite "hooks": ThreadSanitizer counts every fiber as a thread and stops at 8,128,
+// so its stage runs only the smaller cases; the other builds run this one.
+TEST_SUITE("hooks_many_fibers") {
+
+TEST_CASE("sleep_for in 10,000 fibers takes one sleep's time") {
+  run_virtual([] {
+    Stopwatch clock;
+    std::vector<Task<void>> sleepers;
+    for (int i = 0; i < 10'000; ++i) {
+      sleepers.push_back(spawn([] { std::this_thread::sleep_for(std::chrono::seconds(1)); }));
+    }
+    for (auto& t : sleepers) t.join();
+    CHECK(clock.elapsed() == 1s);
+    timespec req{0, 300'000'000};
+    CHECK(::nanosleep(&req, nullptr) == 0);
+    CHECK(::clock_nanosleep(CLOCK_MONOTONIC, 0, &req, nullptr) == 0);
+    CHECK(::sleep(2) == 0u);
+    CHECK(clock.elapsed() == 3'600ms);
+    timespec bad{0, 1'000'000'000};
+    CHECK(::nanosleep(&bad, nullptr) == -1);
+    CHECK(errno == EINVAL);
   });
 }
 
