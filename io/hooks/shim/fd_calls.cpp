@@ -29,7 +29,7 @@ void note_fcntl(int fd, int cmd, void* arg, int result) {
 
 // A connect that would block: started non-blocking (O_NONBLOCK for the moment of the call only),
 // then the fiber parks until the socket is writable and reads the outcome from SO_ERROR.
-int connect_parked(const spindle_hooks_runtime& rt, int fd, const FdInfo& f, const sockaddr* addr,
+[[gnu::noinline]] int connect_parked(const spindle_hooks_runtime& rt, int fd, const FdInfo& f, const sockaddr* addr,
                    socklen_t len) {
   const int flags = libc().fcntl(fd, F_GETFL);
   if (flags < 0) return -1;
@@ -71,7 +71,7 @@ int connect_parked(const spindle_hooks_runtime& rt, int fd, const FdInfo& f, con
   }
 }
 
-int accept_call(int fd, sockaddr* addr, socklen_t* len, int flags, const char* what) {
+[[gnu::noinline]] int accept_call(int fd, sockaddr* addr, socklen_t* len, int flags, const char* what) {
   const spindle_hooks_runtime* rt = parking_runtime();
   int r = -1;
   if (rt) {

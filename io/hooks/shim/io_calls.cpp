@@ -84,7 +84,7 @@ ssize_t receive(const spindle_hooks_runtime& rt, int fd, const FdInfo& f, msghdr
                      [&] { return libc().recvmsg(fd, &m, flags | MSG_DONTWAIT); });
 }
 
-ssize_t read_vector(int fd, const iovec* iov, int count, const char* what) {
+[[gnu::noinline]] ssize_t read_vector(int fd, const iovec* iov, int count, const char* what) {
   const spindle_hooks_runtime* rt = parking_runtime();
   if (!rt) return libc().readv(fd, iov, count);
   const FdInfo f = fd_info(fd);
@@ -100,7 +100,7 @@ ssize_t read_vector(int fd, const iovec* iov, int count, const char* what) {
   });
 }
 
-ssize_t write_vector(int fd, const iovec* iov, int count, const char* what) {
+[[gnu::noinline]] ssize_t write_vector(int fd, const iovec* iov, int count, const char* what) {
   const spindle_hooks_runtime* rt = parking_runtime();
   if (!rt) return libc().writev(fd, iov, count);
   const FdInfo f = fd_info(fd);
@@ -116,7 +116,7 @@ ssize_t write_vector(int fd, const iovec* iov, int count, const char* what) {
 
 // recv/recvfrom/recvmsg: a caller's MSG_DONTWAIT or non-blocking socket gets libc's answer;
 // MSG_WAITALL on a stream socket gathers until the buffer is full, the peer ends or an error.
-ssize_t receive_message(msghdr& m, int fd, int flags, const char* what, bool whole_buffer) {
+[[gnu::noinline]] ssize_t receive_message(msghdr& m, int fd, int flags, const char* what, bool whole_buffer) {
   const spindle_hooks_runtime* rt = parking_runtime();
   if (!rt || (flags & MSG_DONTWAIT)) return libc().recvmsg(fd, &m, flags);
   const FdInfo f = fd_info(fd);
@@ -140,7 +140,7 @@ ssize_t receive_message(msghdr& m, int fd, int flags, const char* what, bool who
   return static_cast<ssize_t>(got);
 }
 
-ssize_t send_message(const msghdr& m, int fd, int flags, const char* what) {
+[[gnu::noinline]] ssize_t send_message(const msghdr& m, int fd, int flags, const char* what) {
   const spindle_hooks_runtime* rt = parking_runtime();
   if (!rt || (flags & MSG_DONTWAIT)) return libc().sendmsg(fd, &m, flags);
   const FdInfo f = fd_info(fd);

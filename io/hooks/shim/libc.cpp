@@ -4,6 +4,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <mutex>
 
 namespace spindle::hooks {
 namespace {
@@ -59,9 +60,14 @@ Libc look_up() {
 
 }  // namespace
 
-const Libc& libc() {
-  static const Libc c = look_up();  // a function-local static: safe however early it is first used
-  return c;
+LibcTable g_libc;
+
+void find_libc() noexcept {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    g_libc.fns = look_up();
+    g_libc.ready.store(true, std::memory_order_release);
+  });
 }
 
 }  // namespace spindle::hooks

@@ -10,6 +10,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <atomic>
+
 namespace spindle::hooks {
 
 struct Libc {
@@ -50,6 +52,16 @@ struct Libc {
   int (*gethostbyname_r)(const char*, hostent*, char*, size_t, hostent**, int*);
 };
 
-const Libc& libc();
+// libc's functions: looked up on first use (any thread), one predictable branch after that.
+struct LibcTable {
+  Libc fns;
+  std::atomic<bool> ready{false};
+};
+extern LibcTable g_libc;
+[[gnu::cold]] void find_libc() noexcept;
+inline const Libc& libc() {
+  if (!g_libc.ready.load(std::memory_order_acquire)) [[unlikely]] find_libc();
+  return g_libc.fns;
+}
 
 }  // namespace spindle::hooks

@@ -2,19 +2,23 @@
 
 #include <dlfcn.h>
 
-namespace spindle::hooks {
-namespace {
-const spindle_hooks_runtime* find_runtime() {
-  using Entry = const spindle_hooks_runtime* (*)();
-  auto entry = reinterpret_cast<Entry>(dlsym(RTLD_DEFAULT, "spindle_hooks_runtime_v1"));
-  const spindle_hooks_runtime* rt = entry ? entry() : nullptr;
-  return rt && rt->version == 1 ? rt : nullptr;
-}
-}  // namespace
+#include <mutex>
 
-const spindle_hooks_runtime* runtime() {
-  static const spindle_hooks_runtime* const rt = find_runtime();
-  return rt;
+namespace spindle::hooks {
+
+std::atomic<const spindle_hooks_runtime*> g_runtime{nullptr};
+std::atomic<bool> g_runtime_known{false};
+
+const spindle_hooks_runtime* find_runtime() noexcept {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    using Entry = const spindle_hooks_runtime* (*)();
+    auto entry = reinterpret_cast<Entry>(dlsym(RTLD_DEFAULT, "spindle_hooks_runtime_v1"));
+    const spindle_hooks_runtime* rt = entry ? entry() : nullptr;
+    g_runtime.store(rt && rt->version == 1 ? rt : nullptr, std::memory_order_relaxed);
+    g_runtime_known.store(true, std::memory_order_release);
+  });
+  return g_runtime.load(std::memory_order_relaxed);
 }
 
 int park_on(const spindle_hooks_runtime& rt, int fd, const FdInfo& f, short events,

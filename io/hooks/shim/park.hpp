@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <poll.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -18,8 +19,15 @@
 
 namespace spindle::hooks {
 
-// The runtime if spindle is in this process, else nullptr (plain libc everywhere).
-const spindle_hooks_runtime* runtime();
+// The runtime if spindle is in this process, else nullptr (plain libc everywhere); looked up on
+// first use.
+extern std::atomic<const spindle_hooks_runtime*> g_runtime;
+extern std::atomic<bool> g_runtime_known;
+[[gnu::cold]] const spindle_hooks_runtime* find_runtime() noexcept;
+inline const spindle_hooks_runtime* runtime() {
+  if (!g_runtime_known.load(std::memory_order_acquire)) [[unlikely]] return find_runtime();
+  return g_runtime.load(std::memory_order_relaxed);
+}
 // The runtime when the caller is a fiber that may park, else nullptr.
 inline const spindle_hooks_runtime* parking_runtime() {
   const spindle_hooks_runtime* rt = runtime();

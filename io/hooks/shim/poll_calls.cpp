@@ -37,7 +37,7 @@ int wait_until_reported(const spindle_hooks_runtime& rt, std::vector<spindle_hoo
 // A timeout in ns from poll's milliseconds (< 0: none).
 std::int64_t from_millis(int ms) { return ms < 0 ? -1 : ms * kNanosPerMilli; }
 
-int poll_parked(const spindle_hooks_runtime& rt, pollfd* fds, nfds_t n, std::int64_t timeout_ns,
+[[gnu::noinline]] int poll_parked(const spindle_hooks_runtime& rt, pollfd* fds, nfds_t n, std::int64_t timeout_ns,
                 const char* what) {
   std::vector<spindle_hook_fd> watched;
   for (nfds_t i = 0; i < n; ++i) {

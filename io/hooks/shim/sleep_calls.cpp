@@ -16,7 +16,7 @@ constexpr std::int64_t kNanos = 1'000'000'000;
 bool valid(const timespec& t) { return t.tv_sec >= 0 && t.tv_nsec >= 0 && t.tv_nsec < kNanos; }
 
 // 0, or ECANCELED with what was left of `ns` in *left. A sleep of 0 is still a schedule point.
-int sleep_parked(const spindle_hooks_runtime& rt, std::int64_t ns, std::int64_t* left) {
+[[gnu::noinline]] int sleep_parked(const spindle_hooks_runtime& rt, std::int64_t ns, std::int64_t* left) {
   if (ns < 0) ns = 0;
   const Deadline d(rt, ns);
   if (rt.wait(nullptr, 0, ns, "sleep") != SPINDLE_HOOK_CANCELLED) return 0;
