@@ -42,6 +42,13 @@ struct spindle_hooks_runtime {
   // clock, or the fiber is cancelled. `what` names the wait ("read", "poll") for diagnostics. With
   // n == 0 it is a sleep on the loop's clock.
   int (*wait)(const spindle_hook_fd* fds, std::size_t n, std::int64_t timeout_ns, const char* what);
+  // False when this loop knows that `fd` (generation `gen`) has had no readiness for `events`
+  // since a call on it last found it not ready: trying again would only fail with EAGAIN (Asio's
+  // speculative-operation rule). True when it may be ready or the loop does not know it.
+  bool (*maybe_ready)(int fd, std::uint64_t gen, short events);
+  // A call found `fd` drained for `events` (a stream socket's read returned less than asked):
+  // maybe_ready says false until an event arrives.
+  void (*drained)(int fd, std::uint64_t gen, short events);
   // Runs fn(arg) on the worker pool while the fiber parks. Returns SPINDLE_HOOK_READY once fn has
   // returned, or SPINDLE_HOOK_CANCELLED if the fiber was cancelled: fn then either never started
   // (already cancelled) or has finished; `arg` must tell which.

@@ -46,6 +46,9 @@ struct FdWaitOp {
 struct Registration {
   std::uint64_t gen = 0;
   FdWaitOp* waiting = nullptr;
+  // The epoll events that may hold: cleared for what a wait is for (its caller just found it not
+  // ready), set again by the events that arrive.
+  std::uint32_t maybe_ready = EPOLLIN | EPOLLOUT | EPOLLPRI;
 
   void link(FdWaitOp& op) {
     op.reg = this;
@@ -77,6 +80,12 @@ class HookService : public Service {
   void closing(int fd, std::uint64_t gen);
   // Has the reactor watch the epoll set while some fiber waits.
   void arm();
+  // See spindle_hooks_runtime::maybe_ready and drained.
+  bool maybe_ready(int fd, std::uint64_t gen, std::uint32_t events);
+  void drained(int fd, std::uint64_t gen, std::uint32_t events) {
+    auto it = regs_.find(fd);
+    if (it != regs_.end() && it->second.gen == gen) it->second.maybe_ready &= ~events;
+  }
 
  private:
   void harvest();
@@ -193,6 +202,7 @@ void HookService::harvest() {
       std::uint32_t got = events[i].events;
       if (got & (EPOLLERR | EPOLLHUP)) got |= EPOLLIN | EPOLLOUT | EPOLLPRI;
       if (got & EPOLLRDHUP) got |= EPOLLIN;
+      it->second.maybe_ready |= got;
       for (FdWaitOp* op = it->second.waiting; op; op = op->next) {
         if (op->events & got) op->owner->fired();
       }
@@ -209,6 +219,14 @@ int cancelled_here() {
   return SPINDLE_HOOK_CANCELLED;
 }
 
+bool HookService::maybe_ready(int fd, std::uint64_t gen, std::uint32_t events) {
+  auto it = regs_.find(fd);
+  if (it == regs_.end() || it->second.gen != gen) return true;
+  // Unarmed, events may wait in the set unread: read them first (armed, the reactor will).
+  if (!armed_ && !(it->second.maybe_ready & events)) harvest();
+  return (it->second.maybe_ready & events) != 0;
+}
+
 int FdWait::park(std::optional<TimePoint> deadline) {
   // A descriptor wait is outstanding work (the loop blocks in the reactor for it); a bare sleep
   // is not, so the virtual clock jumps through it.
@@ -223,6 +241,27 @@ int FdWait::park(std::optional<TimePoint> deadline) {
   if (closed_) return SPINDLE_HOOK_CLOSED;
   if (cancelled_) return cancelled_here();
   return why == lowlevel::WakeReason::timed_out ? SPINDLE_HOOK_TIMED_OUT : SPINDLE_HOOK_READY;
+}
+
+std::uint32_t epoll_events(short poll_events) {
+  std::uint32_t e = 0;
+  if (poll_events & POLLIN) e |= EPOLLIN;
+  if (poll_events & POLLOUT) e |= EPOLLOUT;
+  if (poll_events & POLLPRI) e |= EPOLLPRI;
+  return e;
+}
+
+bool maybe_ready(int fd, std::uint64_t gen, short events) {
+  Loop* loop = Loop::running_on_this_thread();
+  HookService* service = loop ? find_service<HookService>(*loop) : nullptr;
+  return !service || service->maybe_ready(fd, gen, epoll_events(events));
+}
+
+void drained(int fd, std::uint64_t gen, short events) {
+  Loop* loop = Loop::running_on_this_thread();
+  if (HookService* service = loop ? find_service<HookService>(*loop) : nullptr) {
+    service->drained(fd, gen, epoll_events(events));
+  }
 }
 
 bool in_fiber() {
@@ -250,10 +289,8 @@ int wait(const spindle_hook_fd* fds, std::size_t n, std::int64_t timeout_ns, con
     for (std::size_t i = 0; i < n; ++i) {
       Registration* reg = service.registration(fds[i].fd, fds[i].gen);
       if (!reg) return SPINDLE_HOOK_READY;  // not watchable: the caller's retry gives the answer
-      std::uint32_t events = 0;
-      if (fds[i].events & POLLIN) events |= EPOLLIN;
-      if (fds[i].events & POLLOUT) events |= EPOLLOUT;
-      if (fds[i].events & POLLPRI) events |= EPOLLPRI;
+      const std::uint32_t events = epoll_events(fds[i].events);
+      reg->maybe_ready &= ~events;  // the caller has just found them not ready
       w.watch(*reg, events);
     }
     service.arm();
@@ -293,6 +330,8 @@ constexpr spindle_hooks_runtime kRuntime{
     .in_fiber = &in_fiber,
     .now = &now,
     .wait = &wait,
+    .maybe_ready = &maybe_ready,
+    .drained = &drained,
     .run_blocking = &run_blocking,
     .closing = &closing,
     .report_blocking = &report_blocking,

@@ -80,8 +80,14 @@ ssize_t write_pollable(const spindle_hooks_runtime& rt, int fd, const FdInfo& f,
 
 ssize_t receive(const spindle_hooks_runtime& rt, int fd, const FdInfo& f, msghdr& m, int flags,
                 const char* what) {
-  return until_ready(rt, fd, f, POLLIN, f.receive_timeout, what,
-                     [&] { return libc().recvmsg(fd, &m, flags | MSG_DONTWAIT); });
+  const ssize_t n = until_ready(rt, fd, f, POLLIN, f.receive_timeout, what,
+                                [&] { return libc().recvmsg(fd, &m, flags | MSG_DONTWAIT); });
+  // A stream socket that gave less than asked has nothing left: the next read need not try.
+  if (n > 0 && f.kind == FdKind::stream_socket && !(flags & MSG_PEEK) &&
+      static_cast<std::size_t>(n) < IovTail(m.msg_iov, static_cast<int>(m.msg_iovlen)).total()) {
+    rt.drained(fd, f.gen, POLLIN);
+  }
+  return n;
 }
 
 [[gnu::noinline]] ssize_t read_vector(int fd, const iovec* iov, int count, const char* what) {

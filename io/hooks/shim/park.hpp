@@ -74,6 +74,13 @@ template <class Attempt>
 auto until_ready(const spindle_hooks_runtime& rt, int fd, const FdInfo& f, short events,
                  std::int64_t timeout_ns, const char* what, Attempt attempt) -> decltype(attempt()) {
   const Deadline d(rt, timeout_ns);
+  // A try the loop knows would fail with EAGAIN is skipped (Asio's speculative-operation rule).
+  if (!rt.maybe_ready(fd, f.gen, events)) {
+    if (const int e = park_on(rt, fd, f, events, d, what)) {
+      errno = e;
+      return -1;
+    }
+  }
   for (;;) {
     const auto n = attempt();
     if (n >= 0 || (errno != EAGAIN && errno != EWOULDBLOCK)) return n;
