@@ -28,6 +28,7 @@
 #include "io/buffered_stream.hpp"
 #include "io/errors.hpp"
 #include "io/file.hpp"
+#include "io/hooks/hooks.hpp"
 #include "io/process.hpp"
 #include "io/resolve.hpp"
 #include "io/server.hpp"
