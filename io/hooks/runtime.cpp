@@ -46,6 +46,7 @@ struct FdWaitOp {
 struct Registration {
   std::uint64_t gen = 0;
   FdWaitOp* waiting = nullptr;
+  std::size_t* ops_waiting = nullptr;  // the service's count of linked ops, over all descriptors
   // The epoll events that may hold: cleared for what a wait is for (its caller just found it not
   // ready), set again by the events that arrive.
   std::uint32_t maybe_ready = EPOLLIN | EPOLLOUT | EPOLLPRI;
@@ -56,12 +57,14 @@ struct Registration {
     op.next = waiting;
     if (waiting) waiting->prev = &op;
     waiting = &op;
+    ++*ops_waiting;
   }
   void unlink(FdWaitOp& op) noexcept {
     if (op.prev) op.prev->next = op.next; else waiting = op.next;
     if (op.next) op.next->prev = op.prev;
     op.reg = nullptr;
     op.prev = op.next = nullptr;
+    --*ops_waiting;
   }
   // Wakes every waiter: the descriptor is being closed (or its number was reused).
   void close_all() noexcept;
@@ -93,6 +96,7 @@ class HookService : public Service {
   int epoll_fd_;
   boost::asio::posix::stream_descriptor watched_;  // epoll_fd_ in the loop's reactor
   bool armed_ = false;
+  std::size_t ops_waiting_ = 0;  // so that harvest knows whether to re-arm without a scan
   std::unordered_map<int, Registration> regs_;
 };
 
@@ -160,6 +164,7 @@ Registration* HookService::registration(int fd, std::uint64_t gen) {
   if (!fresh && r.gen == gen) return &r;
   if (!fresh) r.close_all();  // a stale number: whoever waited on it learns it closed
   r.gen = gen;
+  r.ops_waiting = &ops_waiting_;
   epoll_event ev{};
   ev.events = EPOLLIN | EPOLLOUT | EPOLLPRI | EPOLLRDHUP | EPOLLET;
   ev.data.fd = fd;
@@ -193,7 +198,6 @@ void HookService::arm() {
 
 void HookService::harvest() {
   std::array<epoll_event, 64> events;
-  bool waiting = false;
   for (;;) {
     const int n = ::epoll_wait(epoll_fd_, events.data(), static_cast<int>(events.size()), 0);
     for (int i = 0; i < n; ++i) {
@@ -209,8 +213,7 @@ void HookService::harvest() {
     }
     if (n < static_cast<int>(events.size())) break;
   }
-  for (const auto& [fd, reg] : regs_) waiting = waiting || reg.waiting;
-  if (waiting) arm();
+  if (ops_waiting_ > 0) arm();
 }
 
 // The answer for a wait that cancellation ended: ECANCELED, noted on the cancelling scope.
