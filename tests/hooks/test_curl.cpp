@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "kv/server_support.hpp"
+#include "loopback.hpp"
 #include "support.hpp"
 
 using namespace spindle;
@@ -66,15 +67,9 @@ TEST_CASE("libcurl: 50 curl_easy_perform calls at once from fibers, and one cut 
     }
     // A server that accepts and never answers: the transfer is cut by the timeout, and what it
     // opened is closed again.
-    const int silent = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    REQUIRE(::bind(silent, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
-    REQUIRE(::listen(silent, 8) == 0);
-    socklen_t len = sizeof a;
-    ::getsockname(silent, reinterpret_cast<sockaddr*>(&a), &len);
-    const std::string stalled = "http://127.0.0.1:" + std::to_string(ntohs(a.sin_port)) + "/";
+    std::uint16_t silent_port = 0;
+    const int silent = hooks_test::loopback_listener(silent_port);
+    const std::string stalled = "http://127.0.0.1:" + std::to_string(silent_port) + "/";
     const std::size_t fds_before = open_fd_count();
     const std::size_t threads_before = thread_count();
     std::string body;

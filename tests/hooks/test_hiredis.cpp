@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "kv/server_support.hpp"
+#include "loopback.hpp"
 #include "support.hpp"
 
 using namespace spindle;
@@ -14,15 +15,9 @@ namespace {
 
 // A port that was free a moment ago (redis-server takes a number, not 0).
 std::uint16_t free_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t len = sizeof addr;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  ::close(fd);
-  return ntohs(addr.sin_port);
+  std::uint16_t port = 0;
+  ::close(hooks_test::loopback_listener(port));
+  return port;
 }
 
 struct Reply {

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "io/hooks/hooks.hpp"
+#include "loopback.hpp"
 #include "scheduler/instrument.hpp"
 #include "support.hpp"
 
@@ -62,19 +63,6 @@ struct ParkCounter : Instrument {
     parks.emplace_back(what);
   }
 };
-
-int listening_socket(std::uint16_t& port) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
-  REQUIRE(::listen(fd, 128) == 0);
-  socklen_t len = sizeof a;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  port = ntohs(a.sin_port);
-  return fd;
-}
 
 int connect_to(std::uint16_t port) {
   const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
@@ -354,7 +342,7 @@ TEST_CASE("a plain POSIX server: socket, bind, listen, accept, read, write only"
   int served = 0;
   run(io_virtual(), [&] {
     std::uint16_t port = 0;
-    const int listener = listening_socket(port);
+    const int listener = hooks_test::loopback_listener(port);
     auto server = spawn([&] {
       std::vector<Task<void>> conns;
       for (int i = 0; i < kClients; ++i) {
@@ -391,7 +379,7 @@ TEST_CASE("a plain POSIX server: socket, bind, listen, accept, read, write only"
 TEST_CASE("two fibers accepting on one listener: one connection goes to exactly one") {
   run(io_virtual(), [&] {
     std::uint16_t port = 0;
-    const int listener = listening_socket(port);
+    const int listener = hooks_test::loopback_listener(port);
     int accepted = 0;
     auto acceptor = [&] {
       const int c = ::accept(listener, nullptr, nullptr);

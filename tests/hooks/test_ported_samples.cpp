@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "kv/server_support.hpp"
+#include "loopback.hpp"
 #include "support.hpp"
 
 using namespace spindle;
@@ -37,18 +38,8 @@ std::vector<std::string> lines_of(const std::string& text) {
 
 // A listener that accepts (into its backlog) and never answers.
 struct SilentServer {
-  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   std::uint16_t port = 0;
-  SilentServer() {
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
-    REQUIRE(::listen(fd, 128) == 0);
-    socklen_t len = sizeof a;
-    ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-    port = ntohs(a.sin_port);
-  }
+  int fd = hooks_test::loopback_listener(port);
   ~SilentServer() { ::close(fd); }
 };
 
