@@ -46,6 +46,11 @@ concept PollableStream = requires(S s, boost::system::error_code ec) {
   s.async_wait(S::wait_read, use_fiber);
 };
 
+// A stream whose own read_some/write_some park the fiber (testing::stream_pair's ends) instead of
+// going through Asio's reactor.
+template <class S>
+concept SelfParkingStream = S::parks_fiber;
+
 // The read buffer: unread bytes are [begin, end) of one growable block.
 class ReadBuffer {
  public:
@@ -172,22 +177,28 @@ class BufferedStream {
   // its edge-triggered event is spent.
   template <class MutableBuffers>
   std::size_t read_once(const MutableBuffers& out, boost::system::error_code& ec) {
-    std::size_t n;
-    if constexpr (detail::PollableStream<Stream>) {
-      if (!drained_) {
-        detail::io_checkpoint();
-        n = stream_.read_some(out, ec);
-        if (ec != boost::asio::error::would_block) {
-          drained_ = !ec && n < boost::asio::buffer_size(out);
-          return moved(n);
+    if constexpr (detail::SelfParkingStream<Stream>) {
+      detail::io_checkpoint();
+      return moved(stream_.read_some(out, ec));
+    } else {
+      std::size_t n;
+      if constexpr (detail::PollableStream<Stream>) {
+        if (!drained_) {
+          detail::io_checkpoint();
+          n = stream_.read_some(out, ec);
+          if (ec != boost::asio::error::would_block) {
+            drained_ = !ec && n < boost::asio::buffer_size(out);
+            return moved(n);
+          }
         }
+        yield_now();  // also the cancellation point
       }
-      yield_now();  // also the cancellation point
+      n = stream_.async_read_some(out, use_fiber[ec].named("read"));
+      drained_ = !ec && n < boost::asio::buffer_size(out);
+      return moved(n);
     }
-    n = stream_.async_read_some(out, use_fiber[ec].named("read"));
-    drained_ = !ec && n < boost::asio::buffer_size(out);
-    return moved(n);
   }
+
   // One write of at least one byte, parking while the stream cannot take any.
   template <class ConstBuffers>
   std::size_t write_once(const ConstBuffers& in, boost::system::error_code& ec) {
@@ -197,6 +208,8 @@ class BufferedStream {
         if (ec != boost::asio::error::would_block) return moved(n);
         stream_.async_wait(Stream::wait_write, use_fiber.named("write"));
       }
+    } else if constexpr (detail::SelfParkingStream<Stream>) {
+      return moved(stream_.write_some(in, ec));
     } else {
       return moved(stream_.async_write_some(in, use_fiber[ec].named("write")));
     }

@@ -5,6 +5,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include <algorithm>
+#include <cstdio>
 #include <cstdlib>
 #include <sstream>
 #include <stdexcept>
@@ -14,6 +15,7 @@
 #include "scheduler/detail/hot_path.hpp"
 #include "scheduler/detail/logger.hpp"
 #include "scheduler/detail/running.hpp"
+#include "scheduler/detail/shuffler.hpp"
 #include "scheduler/diagnostics.hpp"
 #include "scheduler/instrument.hpp"
 
@@ -137,6 +139,23 @@ boost::asio::io_context& Loop::io_context() {
 
 void Loop::ready_queue_push(detail::Runnable& r) { ready_.push_back(&r); }
 
+detail::Runnable* Loop::ready_front() {
+  return random_schedule_ ? ready_.front_shuffled(*shuffler_) : ready_.front();
+}
+
+detail::Runnable* Loop::ready_pop() {
+  return random_schedule_ ? ready_.pop_front_shuffled(*shuffler_) : ready_.pop_front();
+}
+
+// Under FIFO the generator only serves random_below, from a fixed seed.
+constexpr std::uint64_t kFifoGeneratorSeed = 0x5b1d1e;
+
+std::uint64_t Loop::random_below(std::uint64_t n) {
+  if (n == 0) throw std::invalid_argument("spindle::Loop::random_below: n must be at least 1");
+  if (!shuffler_) shuffler_ = std::make_unique<detail::Shuffler>(kFifoGeneratorSeed);
+  return shuffler_->below(n);
+}
+
 TimerHandle Loop::call_soon(std::function<void()> fn) {
   auto* c = new detail::Callback(this, std::move(fn));
   TimerHandle h(c);
@@ -208,6 +227,7 @@ SPINDLE_HOT_PATH void Loop::suspend() {
 }
 
 void Loop::suspend_slow(detail::TaskBase* self, detail::Runnable* next) {
+  if (random_schedule_) next = ready_front();
   if (debug_) debug_check_slow(*self);
   if (instrument_ && self->waiter) {  // park's event, here so that park itself has no branch
     detail::note_park(*instrument_, *self, self->waiter->what(), self->waiter->queue());
@@ -218,7 +238,7 @@ void Loop::suspend_slow(detail::TaskBase* self, detail::Runnable* next) {
     if (!visit_loop) switches_ = 0;
   }
   if (!visit_loop) {
-    ready_.pop_front();
+    ready_pop();
     if (next == self) return;
     auto* to = static_cast<detail::TaskBase*>(next);
     current_ = to;
@@ -231,9 +251,9 @@ void Loop::suspend_slow(detail::TaskBase* self, detail::Runnable* next) {
 
 fibers::Fiber* Loop::next_after_exit() {
   if (debug_) debug_check_slow(*current_);
-  detail::Runnable* next = ready_.front();
+  detail::Runnable* next = ready_front();
   if (next && next->kind == detail::Runnable::Kind::fiber && current_ != main_) {
-    ready_.pop_front();
+    ready_pop();
     auto* to = static_cast<detail::TaskBase*>(next);
     current_ = to;
     return to;
@@ -287,7 +307,7 @@ void Loop::run_ready() {
       poll_reactor();
       fire_due_timers();
     }
-    detail::Runnable* r = ready_.pop_front();
+    detail::Runnable* r = ready_pop();
     if (r->kind == detail::Runnable::Kind::fiber) {
       switch_into(*static_cast<detail::TaskBase*>(r));
     } else {
@@ -375,7 +395,8 @@ void Loop::drive(detail::TaskBase& main) {
       if (!ready_.empty()) continue;
     }
     if (fire_due_timers() || poll_reactor()) continue;
-    // Idle: nothing is ready.
+    // Idle: nothing is ready, every fiber is parked.
+    if (!reaping_ && all_blocked_.wake_one()) continue;
     const bool external = external_ > 0 || threadsafe_pending_.load() > 0;
     if (external && clock_ == ClockKind::virtual_time && autojump_threshold_ && !timers_.empty()) {
       if (!wait_reactor_for(*autojump_threshold_)) virtual_now_ = std::max(virtual_now_, timers_.earliest());
@@ -431,13 +452,18 @@ void Loop::open(const RunOptions& opts) {
   detail::blocking_call_hooks();
   if (running_) throw std::logic_error("spindle::run called inside a running loop");
   if (detail::t_running_loop) throw std::logic_error("spindle::run called inside a running loop");
+  const std::optional<std::uint64_t> seed = opts.schedule.seed();  // may throw: before any change
   clock_ = opts.clock;
   debug_ = opts.debug || debug_from_env();
   hooks_ = opts.hooks && !hooks_off_by_env();
   stack_size_ = opts.stack_size ? opts.stack_size : fibers::StackPool::default_stack_size();
   autojump_threshold_ = opts.autojump_threshold;
   instrument_ = opts.instrument;
-  observe_switches_ = debug_ || instrument_;
+  seed_ = seed;
+  random_schedule_ = seed_.has_value();
+  shuffler_ = seed_ ? std::make_unique<detail::Shuffler>(*seed_) : nullptr;
+  ready_.end_batch();
+  observe_switches_ = debug_ || instrument_ || random_schedule_;
   switches_ = 0;
   default_pool_ = &fibers::StackPool::for_size(stack_size_);
   virtual_now_ = std::chrono::steady_clock::now();
@@ -476,12 +502,22 @@ void Loop::close() noexcept {
   main_ = nullptr;
   instrument_ = nullptr;
   observe_switches_ = false;
+  random_schedule_ = false;
+  shuffler_.reset();
+  ready_.end_batch();
   detail::t_running_loop = nullptr;
 }
 
 detail::RunSession::RunSession(const RunOptions& opts) : loop_(Loop::for_this_thread()) {
   loop_.open(opts);
 }
-detail::RunSession::~RunSession() { loop_.close(); }
+detail::RunSession::~RunSession() {
+  // A run failing under a random schedule says how to replay it (also for a DeadlockError).
+  if (loop_.seed_ && std::uncaught_exceptions() > uncaught_) {
+    std::fprintf(stderr, "spindle: this run failed under Schedule::random; SPINDLE_SEED=%llu "
+                 "replays its schedule\n", static_cast<unsigned long long>(*loop_.seed_));
+  }
+  loop_.close();
+}
 
 }  // namespace spindle

@@ -3,6 +3,7 @@
 // callbacks; timers are the loop's own heap; Boost.Asio's io_context is the reactor for I/O and for
 // the one thread-safe entry point, call_soon_threadsafe.
 #include <atomic>
+#include <exception>
 #include <cstddef>
 #include <functional>
 #include <memory>
@@ -15,10 +16,12 @@
 #include "scheduler/clock.hpp"
 #include "scheduler/detail/ready_queue.hpp"
 #include "scheduler/detail/timer_heap.hpp"
+#include "scheduler/schedule.hpp"
 #include "scheduler/service.hpp"
 #include "scheduler/sleep.hpp"
 #include "scheduler/task.hpp"
 #include "scheduler/timeout.hpp"
+#include "scheduler/wait_queue.hpp"
 
 namespace boost::asio {
 class io_context;
@@ -42,9 +45,17 @@ struct RunOptions {
   // With the hooks library linked or preloaded (io/hooks/hooks.hpp), blocking libc calls made by
   // this run's fibers park them. false (or SPINDLE_HOOKS=0) leaves them plain libc calls.
   bool hooks = true;
+  // The order of what is ready at the same instant (scheduler/schedule.hpp): by default FIFO, or
+  // shuffled with the seed in SPINDLE_SEED.
+  Schedule schedule{};
 };
 
+namespace testing {
+void wait_all_blocked();
+}
+
 namespace detail {
+class Shuffler;
 struct Callback;
 struct TaskDiagnostics;
 class RunSession;
@@ -142,6 +153,12 @@ class Loop {
   std::size_t timer_count() const { return timers_.size(); }
   std::size_t live_tasks() const { return live_count_; }
   Instrument* instrument() const { return instrument_; }  // RunOptions::instrument, or nullptr
+  // The seed of this run's Schedule::random, or nullopt under FIFO.
+  std::optional<std::uint64_t> schedule_seed() const { return seed_; }
+  // Uniform in [0, n) (n ≥ 1) from the loop's generator: seeded by the schedule's seed, so a
+  // choice made with it (select's pick among ready cases) replays with the seed; under FIFO its
+  // seed is fixed, so runs are reproducible too.
+  std::uint64_t random_below(std::uint64_t n);
 
   // The running fiber's task; nullptr while the loop runs a callback or itself.
   detail::TaskBase* current() const { return current_; }
@@ -166,9 +183,14 @@ class Loop {
   friend void wake(Waiter&, WakeReason);
   friend void yield_now();
   friend void detail::start_task(detail::TaskBase&, SpawnOptions&&, CancelScope*);
+  friend void testing::wait_all_blocked();
   friend std::optional<TimePoint> detail::deadline_after(std::optional<Duration>);
 
   void make_ready(detail::TaskBase& t) { ready_.push_back(&t); }
+  // The ready queue's front and pop in the schedule's order (the FIFO fast path in suspend()
+  // is taken only under FIFO).
+  detail::Runnable* ready_front();
+  detail::Runnable* ready_pop();
   void ready_queue_push(detail::Runnable& r);
   // Switches away from the running fiber, which must already be queued or parked.
   void suspend();
@@ -224,6 +246,11 @@ class Loop {
   // The loop must take over now: the main fiber ended and leftovers are not being reaped yet.
   bool main_just_finished() const { return main_->done() && !reaping_; }
   detail::ReadyQueue ready_;
+  bool random_schedule_ = false;
+  std::optional<std::uint64_t> seed_;
+  std::unique_ptr<detail::Shuffler> shuffler_;  // created for a random schedule or random_below
+  // Fibers in testing::wait_all_blocked: one is woken each time the loop finds nothing ready.
+  WaitQueue all_blocked_{"testing::wait_all_blocked"};
   detail::TimerHeap timers_;
   fibers::Fiber loop_fiber_;  // this thread's own context, where the loop itself runs
   unsigned switches_ = 0;  // since the reactor was last looked at: it is, every 64 (with work)
@@ -285,6 +312,7 @@ class RunSession {
 
  private:
   Loop& loop_;
+  int uncaught_ = std::uncaught_exceptions();  // more at destruction: the run is failing
 };
 }  // namespace detail
 

@@ -6,7 +6,8 @@
 //   LogCapture         — captures what spindle logs through spdlog logger "spindle";
 //   run_child()        — runs a program with stdout+stderr captured, returns how it ended;
 //   open_fd_count()    — this process's open file descriptors (leak checks).
-//   resident_bytes()   — this process's resident memory (RSS).
+//   resident_bytes()   — this process's resident memory (RSS);
+//   EnvVar             — sets or clears an environment variable for one scope.
 #include <doctest/doctest.h>
 #include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/spdlog.h>
@@ -148,6 +149,24 @@ class LogCapture {
   spdlog::level::level_enum saved_level_;
   std::ostringstream out_;
   std::shared_ptr<spdlog::sinks::ostream_sink_mt> sink_;
+};
+
+// Sets (or, given nullptr, clears) an environment variable for one scope, restoring it after.
+class EnvVar {
+ public:
+  EnvVar(const char* name, const char* value) : name_(name) {
+    if (const char* old = std::getenv(name)) old_ = old;
+    if (value) setenv(name, value, 1); else unsetenv(name);
+  }
+  ~EnvVar() {
+    if (old_) setenv(name_, old_->c_str(), 1); else unsetenv(name_);
+  }
+  EnvVar(const EnvVar&) = delete;
+  EnvVar& operator=(const EnvVar&) = delete;
+
+ private:
+  const char* name_;
+  std::optional<std::string> old_;
 };
 
 struct ChildResult {

@@ -1,7 +1,12 @@
 #pragma once
 // The loop's one FIFO of runnable things: fibers to resume and callbacks to call, in order.
+// Under Schedule::random the loop takes them through the *_shuffled calls instead (Trio's batches):
+// what is queued when a batch begins is shuffled and runs before anything queued after it.
+#include <cstddef>
 
 namespace spindle::detail {
+
+class Shuffler;
 
 struct Runnable {
   enum class Kind : unsigned char { fiber, callback };
@@ -29,9 +34,23 @@ class ReadyQueue {
     return r;
   }
 
+  Runnable* front_shuffled(Shuffler& s) {
+    if (batch_left_ == 0) start_batch(s);
+    return head_;
+  }
+  Runnable* pop_front_shuffled(Shuffler& s) {
+    if (batch_left_ == 0) start_batch(s);
+    if (batch_left_ > 0) --batch_left_;
+    return pop_front();
+  }
+  void end_batch() { batch_left_ = 0; }
+
  private:
   Runnable* head_ = nullptr;
   Runnable* tail_ = nullptr;
+  std::size_t batch_left_ = 0;  // Schedule::random: entries at the front still in the batch
+
+  void start_batch(Shuffler& s);  // scheduler/ready_queue.cpp
 };
 
 }  // namespace spindle::detail

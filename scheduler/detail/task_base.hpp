@@ -72,6 +72,8 @@ class TaskBase : public Runnable, public fibers::Fiber {
     retrieved = true;
     return error;
   }
+  // The task's exception without marking it looked at (nullptr if none), for instruments.
+  const std::exception_ptr& peek_exception() const noexcept { return error; }
   // Cancels the task's root scope; false (and nothing happens) if it is already done.
   bool cancel(std::string why) {
     if (done()) return false;

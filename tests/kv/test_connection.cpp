@@ -1,7 +1,8 @@
-// kv's connection loop in-process over real sockets, under the virtual clock (io_virtual): the
-// query buffer limit closes a connection whose unfinished command outgrows it (and only that one),
-// and --timeout closes a connection that completes no command for N seconds — also while it
-// trickles a command byte by byte — at exactly that virtual time.
+// kv's connection loop in-process, over real sockets under the virtual clock (io_virtual) and over
+// testing::stream_pair (no sockets: pure virtual time): the query buffer limit closes a connection
+// whose unfinished command outgrows it (and only that one), and --timeout closes a connection that
+// completes no command for N seconds — also while it trickles a command byte by byte — at exactly
+// that virtual time.
 #include <doctest/doctest.h>
 
 #include <boost/system/system_error.hpp>
@@ -9,6 +10,7 @@
 #include <string>
 
 #include "../support.hpp"
+#include "spindle/testing.hpp"
 #include "connection.hpp"
 #include "kv_support.hpp"
 
@@ -27,7 +29,8 @@ spindle::Server start_kv(kv::Store& store, const kv::ConnectionOptions& options)
 // Everything the server sends until it closes; `reset` says whether it ended with a reset (the
 // server closed with bytes of ours unread). A server that never closes fails the test with a
 // TimeoutError after a virtual minute instead of hanging it.
-std::string read_to_end(spindle::TcpStream& s, bool& reset) {
+template <class Stream>
+std::string read_to_end(Stream& s, bool& reset) {
   std::string out;
   char buf[4096];
   reset = false;
@@ -117,6 +120,47 @@ TEST_SUITE("kv.connection") {
       client.write_all(cmd("PING"));
       CHECK(client.read_exactly(7) == "+PONG\r\n");
       server.close();
+    });
+  }
+
+  TEST_CASE("over testing::stream_pair: pipelined commands answered in one batch, FIN after QUIT") {
+    spindle::testing::run_virtual([] {
+      kv::Store store;
+      auto [client, server_end] = spindle::testing::stream_pair();
+      auto connection = spindle::spawn(
+          [&store](spindle::MemoryStream s) { kv::serve_connection(std::move(s), store); },
+          std::move(server_end));
+      client.write_all(cmd("SET", "k", "v") + cmd("GET", "k") + cmd("QUIT") + cmd("GET", "k"));
+      bool reset = false;
+      CHECK(read_to_end(client, reset) == "+OK\r\n$1\r\nv\r\n+OK\r\n");  // nothing after QUIT
+      CHECK_FALSE(reset);
+      connection.get();
+    });
+  }
+
+  TEST_CASE("over testing::stream_pair: --timeout cuts a trickling client at exactly 10 s") {
+    spindle::testing::run_virtual([] {
+      kv::Store store;
+      auto [client, server_end] = spindle::testing::stream_pair();
+      auto connection = spindle::spawn(
+          [&store](spindle::MemoryStream s) { kv::serve_connection(std::move(s), store, {.idle_timeout = 10s}); },
+          std::move(server_end));
+      spindle::sleep(9s);
+      client.write_all(cmd("PING"));
+      CHECK(client.read_exactly(7) == "+PONG\r\n");
+      const auto last_command = spindle::now();
+      auto trickler = spindle::spawn([&client] {
+        for (char c : std::string("*2\r\n$4\r\nECHO\r\n$100\r\n") + std::string(100, 'z')) {
+          spindle::sleep(1s);
+          client.write_all(std::string_view(&c, 1));
+        }
+      });
+      bool reset = false;
+      CHECK(read_to_end(client, reset) == "");
+      CHECK(spindle::now() - last_command == 10s);
+      connection.get();
+      trickler.cancel();
+      trickler.join();
     });
   }
 

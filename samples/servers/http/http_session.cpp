@@ -191,5 +191,7 @@ template void serve_session(spindle::TcpStream&, const Responder&, const Session
                             spindle::Connection*);
 template void serve_session(spindle::UnixStream&, const Responder&, const SessionOptions&,
                             spindle::Connection*);
+template void serve_session(spindle::MemoryStream&, const Responder&, const SessionOptions&,
+                            spindle::Connection*);
 
 }  // namespace httpd

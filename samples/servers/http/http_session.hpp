@@ -1,7 +1,8 @@
 #pragma once
 // One HTTP/1.1 connection: read requests with bounded memory and time, answer them through a
 // Responder, keep the connection alive while both sides want to. Works over any spindle stream
-// (TcpStream from a server, UnixStream from a socketpair in a fuzz harness).
+// (TcpStream from a server, UnixStream from a socketpair in a fuzz harness, MemoryStream from
+// testing::stream_pair in tests).
 //
 // What a client can make it do, and what it answers:
 //   - header (request line + fields) over header_limit               → 431, close
@@ -29,6 +30,8 @@
 #include <optional>
 #include <spindle.hpp>
 
+#include "io/memory_stream.hpp"
+
 namespace httpd {
 
 using Request = boost::beast::http::request<boost::beast::http::string_body>;
@@ -54,6 +57,8 @@ void serve_session(Stream& stream, const Responder& respond, const SessionOption
 extern template void serve_session(spindle::TcpStream&, const Responder&, const SessionOptions&,
                                    spindle::Connection*);
 extern template void serve_session(spindle::UnixStream&, const Responder&, const SessionOptions&,
+                                   spindle::Connection*);
+extern template void serve_session(spindle::MemoryStream&, const Responder&, const SessionOptions&,
                                    spindle::Connection*);
 
 }  // namespace httpd

@@ -80,7 +80,8 @@ enum class End {
 };
 
 // Reads and runs commands until the connection ends; `idle` is moved on each completed command.
-End serve_requests(spindle::TcpStream& stream, Store& store, const ConnectionOptions& options,
+template <class Stream>
+End serve_requests(Stream& stream, Store& store, const ConnectionOptions& options,
                    spindle::Timeout& idle) {
   InputBuffer in;
   RequestParser parser;
@@ -124,9 +125,10 @@ End serve_requests(spindle::TcpStream& stream, Store& store, const ConnectionOpt
 
 }  // namespace
 
-void serve_connection(spindle::TcpStream stream, Store& store, const ConnectionOptions& options) {
+template <class Stream>
+void serve_connection(Stream stream, Store& store, const ConnectionOptions& options) {
   try {
-    stream.set_nodelay();
+    if constexpr (requires { stream.set_nodelay(); }) stream.set_nodelay();  // TCP only
     std::optional<spindle::TimePoint> idle_deadline;
     if (options.idle_timeout.count() > 0) idle_deadline = spindle::now() + options.idle_timeout;
     // An empty result: the idle deadline passed; the connection is closed as it is.
@@ -139,5 +141,8 @@ void serve_connection(spindle::TcpStream stream, Store& store, const ConnectionO
     // Reset by the peer, or a write to a closed connection: this connection is over, no one else's.
   }
 }
+
+template void serve_connection(spindle::TcpStream, Store&, const ConnectionOptions&);
+template void serve_connection(spindle::MemoryStream, Store&, const ConnectionOptions&);
 
 }  // namespace kv

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstddef>
 
+#include "io/memory_stream.hpp"
 #include "io/tcp.hpp"
 #include "store.hpp"
 
@@ -23,7 +24,11 @@ struct ConnectionOptions {
   std::chrono::seconds idle_timeout{0};
 };
 
-void serve_connection(spindle::TcpStream stream, Store& store,
-                      const ConnectionOptions& options = {});
+// Over a TcpStream (the server's) or a MemoryStream (testing::stream_pair, in tests).
+template <class Stream>
+void serve_connection(Stream stream, Store& store, const ConnectionOptions& options = {});
+
+extern template void serve_connection(spindle::TcpStream, Store&, const ConnectionOptions&);
+extern template void serve_connection(spindle::MemoryStream, Store&, const ConnectionOptions&);
 
 }  // namespace kv
