@@ -4,6 +4,7 @@
 #include <string>
 #include <type_traits>
 
+#include "spindle/testing.hpp"
 #include "support.hpp"
 
 using namespace spindle;
@@ -150,7 +151,7 @@ TEST_CASE("raise_if_cancelled() throws in a cancelled task without parking") {
         rec("raise_if_cancelled: " + e.message());
       }
     });
-    yield_now();
+    spindle::testing::wait_all_blocked();  // t parked in its sleep
     t.cancel("x");
     t.get();  // the task swallowed it and returned normally
     CHECK_FALSE(t.cancelled());
@@ -626,10 +627,13 @@ TEST_CASE("cancelling a task parked on a WaitQueue unlinks it from the queue") {
         throw;
       }
     };
+    // One at a time, so that they park in this order under any schedule.
     auto a = spawn(park_on_q, std::string("a"));
+    spindle::testing::wait_all_blocked();
     auto b = spawn(park_on_q, std::string("b"));
+    spindle::testing::wait_all_blocked();
     auto c = spawn(park_on_q, std::string("c"));
-    yield_now();
+    spindle::testing::wait_all_blocked();
     CHECK(q.size() == 3);
     a.cancel();
     CHECK(q.size() == 2);  // unlinked at once, not when it next runs

@@ -12,6 +12,7 @@
 
 #include "fibers/fiber.hpp"
 #include "fibers/stack_pool.hpp"
+#include "spindle/testing.hpp"
 #include "support.hpp"
 
 using namespace spindle;
@@ -280,7 +281,7 @@ TEST_CASE("stats through the scheduler: the running fibers' stacks are in use") 
         q.wait(w);
       }));
     }
-    yield_now();
+    spindle::testing::wait_all_blocked();
     CHECK(q.size() == 5);
     CHECK(pool.stats().stacks_in_use == base + 5);
     q.wake_all();

@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "spindle/testing.hpp"
 #include "support.hpp"
 
 using namespace spindle;
@@ -288,7 +289,7 @@ TEST_CASE("100,000 concurrently parked fibers all run and finish") {
         ++finished;
       }));
     }
-    yield_now();  // all of them start and park
+    spindle::testing::wait_all_blocked();  // all of them start and park
     CHECK(gate.size() == std::size_t(kFibers));
     CHECK(this_loop().live_tasks() == std::size_t(kFibers) + 1);
     CHECK(finished == 0);

@@ -12,8 +12,11 @@
 int main(int argc, char** argv) {
   alarm(argc > 1 ? static_cast<unsigned>(std::atoi(argv[1])) : 20);  // seconds before giving up
   std::string out;
+  // FIFO whatever SPINDLE_SEED says: the reader must read before the writer writes, so that
+  // without the hooks its read blocks the thread.
   spindle::run(spindle::RunOptions{.clock = spindle::ClockKind::virtual_time,
-                                   .autojump_threshold = std::chrono::milliseconds(5)},
+                                   .autojump_threshold = std::chrono::milliseconds(5),
+                                   .schedule = spindle::Schedule::fifo()},
                [&] {
                  out += spindle::hooks_active() ? "hooks on" : "hooks off";
                  int fds[2];

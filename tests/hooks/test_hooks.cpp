@@ -22,6 +22,7 @@
 #include "loopback.hpp"
 #include "scheduler/instrument.hpp"
 #include "support.hpp"
+#include "spindle/testing.hpp"
 
 using namespace spindle;
 using namespace spindle_test;
@@ -129,7 +130,7 @@ TEST_CASE("outside fibers, in loop callbacks and with hooks off, the calls are l
     });
     bool in_callback = true;
     this_loop().call_soon([&] { in_callback = hooks_active(); });
-    yield_now();
+    spindle::testing::wait_all_blocked();  // the callback has run
     CHECK_FALSE(in_callback);
     CHECK(::write(p.w, "x", 1) == 1);
     other.join();

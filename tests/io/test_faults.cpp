@@ -19,6 +19,7 @@
 #include <sstream>
 
 #include "../support.hpp"
+#include "spindle/testing.hpp"
 #include "scheduler/detail/logger.hpp"
 
 using namespace std::chrono_literals;
@@ -539,9 +540,8 @@ TEST_CASE("faults: cancelling handlers and clients mid-read and mid-write leaves
           }
         }));
       }
-      // Under the autojump clock this returns once every fiber has parked and the sockets have been
-      // quiet for 5 ms; dump_tasks shows where.
-      spindle::sleep(1s);
+      // Every fiber has parked (the writers' socket buffers are full); dump_tasks shows where.
+      spindle::testing::wait_all_blocked();
       CHECK(parked_on("connection", "read") == 3);
       CHECK(parked_on("connection", "write") == 3);
       CHECK(parked_on("reading client", "read") == 3);

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "../support.hpp"
+#include "spindle/testing.hpp"
 #include "io/process.hpp"
 
 using namespace std::chrono_literals;
@@ -369,7 +370,7 @@ TEST_CASE("exec and streams need no fiber of their own: the loop stays free mean
     auto p = spindle::exec({"/bin/cat"});
     auto other = spindle::spawn([&] { rec("other ran"); });
     auto line = spindle::spawn([&] { return p.stdout_().read_line(); });
-    spindle::yield_now();
+    spindle::testing::wait_all_blocked();  // the reader parked on the child's stdout
     rec("main writes");
     p.stdin_().write_all("x\n");
     CHECK(line.get() == "x\n");

@@ -3,6 +3,7 @@
 #include <boost/asio/write.hpp>
 
 #include "../support.hpp"
+#include "spindle/testing.hpp"
 
 using namespace std::chrono_literals;
 using spindle::TcpListener;
@@ -165,7 +166,7 @@ TEST_CASE("a listener closed while a fiber is parked in accept() wakes it with o
   spindle::run([] {
     auto listener = TcpListener::bind("127.0.0.1", 0);
     auto acceptor = spindle::spawn([&] { listener.accept(); });
-    spindle::yield_now();
+    spindle::testing::wait_all_blocked();  // parked in accept
     listener.close();
     try {
       acceptor.get();

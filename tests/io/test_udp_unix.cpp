@@ -11,6 +11,7 @@
 #include <fstream>
 
 #include "../support.hpp"
+#include "spindle/testing.hpp"
 #include "io/udp.hpp"
 #include "io/unix.hpp"
 
@@ -190,7 +191,7 @@ TEST_CASE("udp: cancelling a parked receive consumes nothing") {
 
     // close() ends a parked receive with operation_aborted.
     auto parked = spindle::spawn([&] { receive_text(a); });
-    spindle::yield_now();
+    spindle::testing::wait_all_blocked();
     a.close();
     try {
       parked.get();
@@ -294,7 +295,7 @@ TEST_CASE("unix: the listener unlinks its socket file on close and on destructio
     const std::string path = dir / "a.sock";
     auto listener = spindle::UnixListener::bind(path);
     auto parked = spindle::spawn([&] { listener.accept(); });
-    spindle::yield_now();  // parked in accept
+    spindle::testing::wait_all_blocked();  // parked in accept
     CHECK(is_socket_file(path));
     listener.close();
     CHECK(!std::filesystem::exists(path));

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "../support.hpp"
+#include "spindle/testing.hpp"
 
 using namespace std::chrono_literals;
 using spindle_test::Recorder;
@@ -237,7 +238,7 @@ TEST_CASE("use_fiber outside a fiber is a logic_error") {
         threw = true;
       }
     });
-    spindle::yield_now();
+    spindle::testing::wait_all_blocked();  // the callback has run
     CHECK(threw);
   });
 }

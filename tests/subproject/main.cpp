@@ -1,9 +1,12 @@
 // Checks that a consumer project can build and run against spindle: spawn, get, sleep and timeout
-// under the virtual clock (instant). Exit status 0 on success.
+// under the virtual clock (instant), and the testing toolkit's header (stream_pair, explore).
+// Exit status 0 on success.
 #include <spindle.hpp>
+#include <spindle/testing.hpp>
 
 #include <chrono>
 #include <iostream>
+#include <stdexcept>
 #include <string>
 
 using namespace std::chrono_literals;
@@ -24,6 +27,13 @@ int main() {
         if (!timed_out || spindle::now() - start != 3s) return std::string("wrong timing");
         return out;
       });
-  std::cout << "consumer: " << got << '\n';
-  return got == "hello world" ? 0 : 1;
+  int runs = 0;
+  spindle::testing::explore([&] {
+    ++runs;
+    auto [a, b] = spindle::testing::stream_pair();
+    a.write_all("ping\n");
+    if (b.read_line() != "ping\n") throw std::runtime_error("stream_pair lost the line");
+  }, {.runs = 3});
+  std::cout << "consumer: " << got << ", " << runs << " explored runs\n";
+  return got == "hello world" && runs == 3 ? 0 : 1;
 }
