@@ -1,9 +1,11 @@
 // Schedule::fifo and Schedule::random(seed): FIFO keeps asyncio's order; a seed shuffles what is
 // ready at the same instant (fibers, callbacks, timers due together) and replays it exactly;
-// SPINDLE_SEED picks the default; a failing random run prints its seed.
+// SPINDLE_SEED picks the default; a failing random run prints its seed. Also the completions of
+// one reactor poll.
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <boost/asio/local/connect_pair.hpp>
 #include <chrono>
 #include <set>
 #include <stdexcept>
@@ -12,6 +14,7 @@
 
 #include "../support.hpp"
 #include "spindle.hpp"
+#include "spindle/testing.hpp"
 
 using namespace std::chrono_literals;
 using spindle_test::EnvVar;
@@ -168,6 +171,45 @@ TEST_SUITE("schedule") {
       spindle::sleep(10ms);
     });
     CHECK(fifo == "abcde");  // arming order
+  }
+
+  TEST_CASE("completions from one reactor poll run in a shuffled order, replayed by the seed") {
+    // Five readers parked on five socket pairs; all five bytes are written before the loop looks
+    // at the reactor, so one poll completes every read.
+    auto order_for = [](spindle::Schedule s) {
+      std::string order;
+      spindle::run(spindle::RunOptions{.schedule = s}, [&] {
+        std::vector<spindle::UnixStream> ours, theirs;
+        for (int i = 0; i < 5; ++i) {
+          boost::asio::local::stream_protocol::socket a(spindle::this_loop().io_context()),
+              b(spindle::this_loop().io_context());
+          boost::asio::local::connect_pair(a, b);
+          ours.emplace_back(std::move(a));
+          theirs.emplace_back(std::move(b));
+        }
+        std::vector<spindle::Task<void>> readers;
+        for (int i = 0; i < 5; ++i) {
+          readers.push_back(spindle::spawn([&, i] {
+            ours[std::size_t(i)].read_exactly(1);
+            order += char('0' + i);
+          }));
+        }
+        spindle::testing::wait_all_blocked();  // every reader is parked in the reactor
+        for (auto& t : theirs) t.write_all("x");
+        for (auto& r : readers) r.get();
+      });
+      return order;
+    };
+    std::set<std::string> orders;
+    for (std::uint64_t seed = 1; seed <= 20; ++seed) {
+      const std::string order = order_for(spindle::Schedule::random(seed));
+      CHECK(order == order_for(spindle::Schedule::random(seed)));
+      std::string sorted = order;
+      std::sort(sorted.begin(), sorted.end());
+      CHECK(sorted == "01234");
+      orders.insert(order);
+    }
+    CHECK(orders.size() >= 10);
   }
 
   TEST_CASE("SPINDLE_SEED picks the default schedule; fifo() ignores it; a bad value names itself") {
