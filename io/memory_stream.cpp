@@ -39,6 +39,15 @@ MemoryPipeEnd::~MemoryPipeEnd() {
   close(ignored);
 }
 
+bool MemoryPipeEnd::park_on(WaitQueue& q, const char* what, boost::system::error_code& ec) {
+  std::shared_ptr<MemoryPipe> keep = pipe_;  // close() from another fiber drops ours
+  Waiter w(what);
+  q.wait(w);
+  if (pipe_) return true;
+  ec = boost::asio::error::operation_aborted;
+  return false;
+}
+
 std::size_t MemoryPipeEnd::read(boost::asio::mutable_buffer out, boost::system::error_code& ec) {
   ec.clear();
   for (;;) {
@@ -63,13 +72,7 @@ std::size_t MemoryPipeEnd::read(boost::asio::mutable_buffer out, boost::system::
       ec = boost::asio::error::eof;
       return 0;
     }
-    std::shared_ptr<MemoryPipe> keep = pipe_;  // close() from another fiber drops ours
-    Waiter w("stream_pair read");
-    d.readers.wait(w);
-    if (!pipe_) {
-      ec = boost::asio::error::operation_aborted;
-      return 0;
-    }
+    if (!park_on(d.readers, "stream_pair read", ec)) return 0;
   }
 }
 
@@ -92,13 +95,7 @@ std::size_t MemoryPipeEnd::write(boost::asio::const_buffer in, boost::system::er
       d.readers.wake_all();
       return n;
     }
-    std::shared_ptr<MemoryPipe> keep = pipe_;
-    Waiter w("stream_pair write");
-    d.writers.wait(w);
-    if (!pipe_) {
-      ec = boost::asio::error::operation_aborted;
-      return 0;
-    }
+    if (!park_on(d.writers, "stream_pair write", ec)) return 0;
   }
 }
 

@@ -22,6 +22,8 @@
 
 namespace spindle {
 
+class WaitQueue;
+
 inline constexpr std::size_t kMemoryPipeCapacity = 64 * 1024;  // per direction, like a socket's
 
 namespace detail {
@@ -65,6 +67,8 @@ class MemoryPipeEnd {
   }
   std::size_t read(boost::asio::mutable_buffer out, boost::system::error_code& ec);
   std::size_t write(boost::asio::const_buffer in, boost::system::error_code& ec);
+  // Parks on `q` until woken; false (ec = operation_aborted) if this end was closed meanwhile.
+  bool park_on(WaitQueue& q, const char* what, boost::system::error_code& ec);
 
   std::shared_ptr<MemoryPipe> pipe_;
   int side_;  // 0 or 1: reads direction side_, writes direction 1 - side_

@@ -19,7 +19,7 @@ void explore_seeds(const ExploreOptions& options, const std::function<void(std::
     const std::uint64_t seed = replay ? *replay : options.first_seed + static_cast<std::uint64_t>(i);
     try {
       run_one(seed);
-    } catch (...) {
+    } catch (...) {  // only to name the seed: rethrown as it is
       std::fprintf(stderr, "spindle::testing::explore: run %d of %d failed: SPINDLE_SEED=%llu\n", i + 1,
                    runs, static_cast<unsigned long long>(seed));
       throw;

@@ -1,6 +1,6 @@
 #pragma once
 // Test helpers shared by the suites:
-//   run_virtual(body)  — runs body as the main fiber under ClockKind::virtual_time;
+//   run_virtual(body)  — spindle::testing::run_virtual: body as the main fiber, virtual clock;
 //   Recorder           — an output-order recorder ("a, b, c"), optionally stamped with virtual time;
 //   Stopwatch          — exact virtual-time differences via spindle::now();
 //   LogCapture         — captures what spindle logs through spdlog logger "spindle";
@@ -31,6 +31,7 @@
 #include <vector>
 
 #include "spindle.hpp"
+#include "spindle/testing.hpp"
 
 extern char** environ;
 
@@ -60,10 +61,7 @@ inline spindle::RunOptions io_virtual() {
 }
 
 // Runs `body` as the main fiber under the virtual clock and returns its result.
-template <class F>
-auto run_virtual(F&& body) {
-  return spindle::run(virtual_options(), std::forward<F>(body));
-}
+using spindle::testing::run_virtual;
 
 // Virtual (or real) time elapsed since construction, read through spindle::now().
 class Stopwatch {
